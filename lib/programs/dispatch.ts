@@ -1,0 +1,49 @@
+import { basename } from 'node:path';
+import { findProgram, PROGRAMS } from './registry.js';
+
+/** Set by the detach step so a re-executed worker finds its program even when argv0 is the binary. */
+export const PROGRAM_ENV = 'SWAMP_PROGRAM';
+
+function usage(): string {
+  const lines = PROGRAMS.map((p) => `  ${p.name.padEnd(26)} ${p.summary}${p.aliases.length ? ` (also: ${p.aliases.join(', ')})` : ''}`);
+  return `usage: swamp <program> [options]   or run a program by its installed name\n\nprograms:\n${lines.join('\n')}\n`;
+}
+
+/**
+ * argv0: the name the process was started as. argv: process.argv; the user arguments start at
+ * index 2 both under `node bundle.cjs` and in a single-executable binary.
+ */
+export function dispatch(argv0: string, argv: readonly string[]): void {
+  let name = process.env[PROGRAM_ENV] || basename(argv0);
+  let args = argv.slice(2);
+  if (!findProgram(name)) {
+    // `swamp <program> ...` or `node swamp.cjs <program> ...`
+    const first = args[0];
+    if (first === undefined || first === '--help' || first === '-h') {
+      process.stdout.write(usage());
+      process.exitCode = first === undefined ? 2 : 0;
+      return;
+    }
+    name = first;
+    args = args.slice(1);
+  }
+  const program = findProgram(name);
+  if (!program) {
+    process.stderr.write(`swamp: unknown program '${name}'\n${usage()}`);
+    process.exitCode = 2;
+    return;
+  }
+  delete process.env[PROGRAM_ENV];
+  program
+    .load()
+    .then((main) => main(args))
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (err: unknown) => {
+        process.stderr.write(`${program.name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        process.exitCode = 70;
+      },
+    );
+}

@@ -1,0 +1,68 @@
+/**
+ * Every program of the suite, by every name it is installed under. One binary serves them all
+ * (busybox style): the dispatcher picks the entry from the name it was started as, so a 90 MB
+ * runtime is shipped once. Entries are loaded lazily so each program pays only for its own imports.
+ */
+export type ProgramMain = (argv: readonly string[]) => Promise<number>;
+
+export interface ProgramInfo {
+  /** Canonical name. */
+  name: string;
+  /** Other names it answers to (legacy names called by the DB procedures and HTCondor). */
+  aliases: readonly string[];
+  summary: string;
+  load: () => Promise<ProgramMain>;
+}
+
+export const PROGRAMS: readonly ProgramInfo[] = [
+  {
+    name: 'launchassessment',
+    aliases: ['execute_execution_record'],
+    summary: 'launch an assessment or metric run on HTCondor (exactly once)',
+    load: async () => (await import('./launchassessment.js')).main,
+  },
+  {
+    name: 'launchviewer',
+    aliases: ['launch_viewer'],
+    summary: 'launch a CodeDX viewer, or turn results into a Native report file',
+    load: async () => (await import('./launchviewer.js')).main,
+  },
+  {
+    name: 'killjob',
+    aliases: ['kill_run'],
+    summary: 'remove an assessment, metric or viewer job',
+    load: async () => (await import('./killjob.js')).main,
+  },
+  {
+    name: 'monitorjob',
+    aliases: [],
+    summary: "follow a job's event file and publish its status to the collector",
+    load: async () => (await import('./monitorjob.js')).main,
+  },
+  {
+    name: 'jobhook',
+    aliases: ['vmu_perl_launcher'],
+    summary: 'HTCondor PreCmd/PostCmd hook: PreAssessment|PostAssessment|PreViewer|PostViewer',
+    load: async () => (await import('./jobhook.js')).main,
+  },
+  {
+    name: 'swamp-assessment-machine',
+    aliases: [],
+    summary: 'local platform: plays an assessment machine (vanilla universe)',
+    load: async () => (await import('./assessment-machine.js')).main,
+  },
+  {
+    name: 'swamp-viewer-machine',
+    aliases: [],
+    summary: 'local platform: plays a viewer machine (vanilla universe)',
+    load: async () => (await import('./viewer-machine.js')).main,
+  },
+];
+
+export function findProgram(name: string): ProgramInfo | undefined {
+  return PROGRAMS.find((p) => p.name === name || p.aliases.includes(name));
+}
+
+export function allProgramNames(): string[] {
+  return PROGRAMS.flatMap((p) => [p.name, ...p.aliases]);
+}

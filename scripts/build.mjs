@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// Builds the one multi-call executable (Node single-executable application) and its program names:
+//   bin/swamp.ts --esbuild--> build/bundle/swamp.cjs --SEA blob + postject--> dist/bin/swamp
+//   dist/bin/<name> -> swamp for every program name and legacy alias.
+// Settings come from pkg.config.json. Nothing is downloaded: the runtime embedded is the Node that
+// runs this script (the project's Node 24), and postject is a devDependency.
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync, lstatSync, unlinkSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const cfg = JSON.parse(readFileSync(join(root, 'pkg.config.json'), 'utf8'));
+const buildDir = join(root, 'build');
+const outDir = join(root, cfg.outputPath ?? 'dist/bin');
+const force = process.argv.includes('--force');
+const bundleOnly = process.argv.includes('--bundle-only');
+
+function log(msg) {
+  process.stderr.write(`build: ${msg}\n`);
+}
+
+// mysql2 probes for the optional `cardinal` package at load time; in a SEA that require() prints a
+// warning on stderr (which would land in the mariadbd error log on every call). Cut it out.
+const noCardinal = {
+  name: 'no-cardinal',
+  setup(build) {
+    build.onLoad({ filter: /mysql2[\\/]lib[\\/]helpers\.js$/ }, (args) => {
+      const src = readFileSync(args.path, 'utf8');
+      const patched = src.replace(/require\(`cardinal\$\{REQUIRE_TERMINATOR\}`\)/g, '(() => { throw new Error("cardinal not bundled"); })()');
+      return { contents: patched, loader: 'js' };
+    });
+  },
+};
+
+async function bundle() {
+  const esbuild = await import('esbuild');
+  mkdirSync(join(buildDir, 'bundle'), { recursive: true });
+  const outfile = join(buildDir, 'bundle', 'swamp.cjs');
+  await esbuild.build({
+    entryPoints: [join(root, cfg.entry ?? 'bin/swamp.ts')],
+    bundle: true,
+    platform: 'node',
+    target: cfg.target ?? 'node24',
+    format: 'cjs',
+    outfile,
+    sourcemap: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [noCardinal],
+  });
+  return outfile;
+}
+
+function sha(file) {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+function programNames() {
+  // The registry is TypeScript; read names from the bundle-independent JSON list kept in pkg.config.json.
+  return cfg.programs;
+}
+
+async function sea(bundleFile) {
+  const seaDir = join(buildDir, 'sea');
+  mkdirSync(seaDir, { recursive: true });
+  mkdirSync(outDir, { recursive: true });
+  const target = join(outDir, cfg.binaryName ?? 'swamp');
+  const stamp = join(seaDir, 'stamp');
+  const want = `${sha(bundleFile)} ${process.execPath} ${process.version} ${JSON.stringify(cfg.seaConfig ?? {})}`;
+  if (!force && existsSync(target) && existsSync(stamp) && readFileSync(stamp, 'utf8') === want) {
+    log(`${target} is up to date`);
+    return target;
+  }
+  const blob = join(seaDir, 'swamp.blob');
+  const seaConfig = { main: bundleFile, output: blob, disableExperimentalSEAWarning: true, ...(cfg.seaConfig ?? {}) };
+  writeFileSync(join(seaDir, 'sea-config.json'), JSON.stringify(seaConfig, null, 2));
+  execFileSync(process.execPath, ['--experimental-sea-config', join(seaDir, 'sea-config.json')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const tmp = `${target}.tmp`;
+  copyFileSync(process.execPath, tmp);
+  chmodSync(tmp, 0o755);
+  if (cfg.strip !== false) {
+    try {
+      execFileSync('strip', [tmp], { stdio: ['ignore', 'ignore', 'ignore'] });
+    } catch {
+      log('strip not available; keeping debug info');
+    }
+  }
+  const postject = join(root, 'node_modules', 'postject', 'dist', 'cli.js');
+  execFileSync(process.execPath, [postject, tmp, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  renameSync(tmp, target);
+  writeFileSync(stamp, want);
+  log(`built ${target}`);
+  return target;
+}
+
+function links(target) {
+  const base = cfg.binaryName ?? 'swamp';
+  for (const name of programNames()) {
+    const link = join(outDir, name);
+    try {
+      if (lstatSync(link)) unlinkSync(link);
+    } catch {
+      /* absent */
+    }
+    symlinkSync(base, link);
+  }
+  // drop names that are no longer programs
+  for (const f of readdirSync(outDir)) {
+    if (f !== base && !programNames().includes(f)) rmSync(join(outDir, f), { force: true });
+  }
+  log(`${programNames().length} program names in ${outDir}`);
+}
+
+const bundleFile = await bundle();
+if (!bundleOnly) {
+  const target = await sea(bundleFile);
+  links(target);
+}

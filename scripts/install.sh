@@ -1,0 +1,72 @@
+#!/bin/sh
+# make install / make uninstall.
+#   scripts/install.sh DESTDIR PREFIX LEGACY_BINDIR
+#   scripts/install.sh --uninstall DESTDIR PREFIX LEGACY_BINDIR
+# Installs the one executable and its program names under PREFIX/bin, the legacy names the DB calls
+# (execute_execution_record, launch_viewer, kill_run) in LEGACY_BINDIR, the UDF, an example
+# swamp.conf, the log and run directories, systemd units (and a cron alternative) for the drain pass
+# and a logrotate file. Every installed path is listed in PREFIX/share/swamp-backend/manifest so
+# uninstall removes exactly what install put there (never swamp.conf, logs or run data).
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+uninstall=0
+if [ "${1:-}" = "--uninstall" ]; then uninstall=1; shift; fi
+DESTDIR=${1:-}
+PREFIX=${2:-/opt/swamp}
+LEGACY_BINDIR=${3:-/usr/local/bin}
+SWAMP_USER=${SWAMP_USER:-swa-daemon}
+SHARE="$PREFIX/share/swamp-backend"
+MANIFEST="$DESTDIR$SHARE/manifest"
+
+if [ "$uninstall" = 1 ]; then
+  [ -f "$MANIFEST" ] || { echo "nothing to uninstall: $MANIFEST not found" >&2; exit 0; }
+  # files and links first, then the directories that became empty
+  sort -r "$MANIFEST" | while IFS= read -r p; do
+    t="$DESTDIR$p"
+    if [ -L "$t" ] || [ -f "$t" ]; then rm -f "$t"; fi
+  done
+  rm -f "$MANIFEST"
+  rmdir "$DESTDIR$SHARE" 2>/dev/null || true
+  echo "uninstalled from ${DESTDIR:-/}$PREFIX (swamp.conf, logs and run data kept)" >&2
+  exit 0
+fi
+
+[ -x "$ROOT/dist/bin/swamp" ] || { echo "dist/bin/swamp missing: run make build" >&2; exit 1; }
+mkdir -p "$DESTDIR$SHARE"
+: > "$MANIFEST.new"
+record() { echo "$1" >> "$MANIFEST.new"; }
+subst() { sed -e "s#@PREFIX@#$PREFIX#g" -e "s#@SWAMP_USER@#$SWAMP_USER#g" "$1"; }
+
+install -d -m 0755 "$DESTDIR$PREFIX/bin" "$DESTDIR$PREFIX/etc" "$DESTDIR$LEGACY_BINDIR" "$DESTDIR$SHARE"
+install -d -m 01777 "$DESTDIR$PREFIX/log"          # the mysqld user, the job owner and admins all append
+install -d -m 0775 "$DESTDIR$PREFIX/run"
+install -m 0755 "$ROOT/dist/bin/swamp" "$DESTDIR$PREFIX/bin/swamp"; record "$PREFIX/bin/swamp"
+for name in $(node -e 'for (const p of require(process.argv[1]).programs) console.log(p)' "$ROOT/pkg.config.json"); do
+  ln -sfn swamp "$DESTDIR$PREFIX/bin/$name"; record "$PREFIX/bin/$name"
+done
+for name in execute_execution_record launch_viewer kill_run; do
+  ln -sfn "$PREFIX/bin/swamp" "$DESTDIR$LEGACY_BINDIR/$name"; record "$LEGACY_BINDIR/$name"
+done
+if [ -f "$ROOT/build/plugin/sys_udf.so" ]; then
+  install -d -m 0755 "$DESTDIR$PREFIX/lib/mariadb/plugin"
+  install -m 0644 "$ROOT/build/plugin/sys_udf.so" "$DESTDIR$PREFIX/lib/mariadb/plugin/sys_udf.so"
+  record "$PREFIX/lib/mariadb/plugin/sys_udf.so"
+fi
+install -m 0644 "$ROOT/packaging/swamp.conf.example" "$DESTDIR$PREFIX/etc/swamp.conf.example"; record "$PREFIX/etc/swamp.conf.example"
+install -d -m 0755 "$DESTDIR/etc/systemd/system" "$DESTDIR/etc/logrotate.d" "$DESTDIR$SHARE/cron"
+for u in swamp-drain.service swamp-drain.timer; do
+  subst "$ROOT/packaging/systemd/$u" > "$DESTDIR/etc/systemd/system/$u"; chmod 0644 "$DESTDIR/etc/systemd/system/$u"
+  record "/etc/systemd/system/$u"
+done
+subst "$ROOT/packaging/logrotate/swamp-backend" > "$DESTDIR/etc/logrotate.d/swamp-backend"; record /etc/logrotate.d/swamp-backend
+# cron is the alternative to the timer: shipped, not enabled (copy it to /etc/cron.d to use it)
+subst "$ROOT/packaging/cron/swamp-backend" > "$DESTDIR$SHARE/cron/swamp-backend"; record "$SHARE/cron/swamp-backend"
+install -d -m 0755 "$DESTDIR$PREFIX/share/doc/swamp-backend"
+for d in README.md docs/*.md; do
+  [ -f "$ROOT/$d" ] || continue
+  install -m 0644 "$ROOT/$d" "$DESTDIR$PREFIX/share/doc/swamp-backend/$(basename "$d")"; record "$PREFIX/share/doc/swamp-backend/$(basename "$d")"
+done
+record "$SHARE/cron"
+mv "$MANIFEST.new" "$MANIFEST"
+echo "installed into ${DESTDIR:-/}$PREFIX; legacy names in $LEGACY_BINDIR" >&2
+[ -n "$DESTDIR" ] || echo "next: systemctl daemon-reload && systemctl enable --now swamp-drain.timer" >&2
