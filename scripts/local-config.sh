@@ -19,6 +19,9 @@ resultsFolder = $SW/results/
 outgoingFolder = $SW/outgoing/
 projectsFolder = $SW/projects/
 
+# HTCondor client tools (shims into the pool's chroot; same layout as an htcondor_root install)
+htcondor_root = ${SWAMP_CONDOR_HOST:-/opt/swamp-condor/host}
+
 # the local platform: vanilla-universe jobs whose "machine" is our program (vm/docker cannot run here)
 preferred_platform_type = local
 platformImagesDir = $SW/platforms/images

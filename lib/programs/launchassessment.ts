@@ -1,3 +1,139 @@
-import { notYet } from './not-yet.js';
+/**
+ * launchassessment, installed also as execute_execution_record (the name the DB calls):
+ *
+ *   execute_execution_record <uuid>            as the DB procedures call it (sys_exec)
+ *   launchassessment --runid <uuid> [--nodetached] [--debug] [--config <file>]
+ *   launchassessment --list [n]                the DB launch queue (legacy output, stdout)
+ *   launchassessment --drain                   finish every run left in the run directory (timer)
+ *
+ * sys_exec waits for us: the parent validates argv and the id, starts the detached worker and returns
+ * 0 at once; the worker does the launch (lib/assessment/launch.ts). A malformed or hostile id is
+ * refused before anything runs: a log line, a stderr line, exit 2, nothing submitted.
+ */
+import { COMMON_OPTIONS, detachOrContinue, EXIT_CODES, parseArgv, writeOut, type ProgramSpec } from '../cli/index.js';
+import { toSwampError, UsageError } from '../errors/index.js';
+import { createLogger, nullLogger, type Logger } from '../log/index.js';
 
-export const main = notYet('launchassessment');
+const SPEC = {
+  name: 'launchassessment',
+  description: 'launch an assessment or metric run on HTCondor, exactly once',
+  options: [
+    { name: 'runid', type: 'string', description: 'execution record uuid or M-<uuid> metric run id' },
+    { name: 'list', type: 'int', optionalValue: 0, description: 'print the DB launch queue (at most n entries) and exit' },
+    { name: 'drain', type: 'flag', description: 'finish every run left in the run directory and exit' },
+    { name: 'detached', type: 'negatable', description: 'work in a detached worker (default; --nodetached to stay)' },
+    ...COMMON_OPTIONS,
+  ],
+  positionals: [{ name: 'uuid', description: 'execution record uuid (as execute_execution_record is called by the DB)' }],
+} as const satisfies ProgramSpec;
+
+function say(line: string): void {
+  try {
+    process.stderr.write(`launchassessment: ${line.replace(/[\r\n]+/g, ' ').slice(0, 500)}\n`);
+  } catch {
+    /* stderr closed: the log line is the record */
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let log: Logger = nullLogger;
+  try {
+    const parsed = await parseArgv(SPEC, argv);
+    if (parsed.help !== undefined) {
+      await writeOut(parsed.help);
+      return 0;
+    }
+    const o = parsed.options;
+    const { loadConfig } = await import('../config/index.js');
+    const { locateConfig } = await import('../assessment/settings.js');
+    const configPath = locateConfig(o.config);
+    const config = loadConfig({ path: configPath });
+    log = createLogger({ program: 'launchassessment', logDir: config.logDir, ...(o.debug ? { level: 'trace' } : {}) });
+
+    if (o.list !== undefined) return await listMode(config, o.list, log);
+
+    if (o.drain) {
+      const { drain } = await import('../assessment/launch.js');
+      const deps = await realDeps(config, log);
+      try {
+        const r = await drain(deps);
+        return r.results.some((x) => x.outcome === 'aborted' || x.outcome === 'pending' || x.outcome === 'submit-failed') ? EXIT_CODES.busy : 0;
+      } finally {
+        await deps.db.close();
+      }
+    }
+
+    const positional = parsed.positionals[0];
+    if (positional !== undefined && o.runid !== undefined && positional !== o.runid) {
+      throw new UsageError('give the run id once (positional or --runid), not two different ones');
+    }
+    const raw = o.runid ?? positional;
+    if (raw === undefined) throw new UsageError('missing run id: execute_execution_record <uuid> or --runid <uuid> (or --list, --drain)');
+    const { parseLaunchId } = await import('../assessment/ids.js');
+    let id: string;
+    try {
+      id = parseLaunchId(raw).id;
+    } catch (e) {
+      // The value is logged quoted and truncated (describeValue): safe in a log line.
+      log.error('refused: invalid run id, nothing launched', { err: toSwampError(e) });
+      throw e;
+    }
+
+    if (o.detached !== false) {
+      const role = await detachOrContinue({
+        logDir: config.logDir,
+        // The worker gets the resolved config path: it may start under another argv[0].
+        args: ['--runid', id, '--config', configPath, ...(o.debug ? ['--debug'] : [])],
+        logger: log,
+      });
+      if (role === 'parent') return 0;
+    }
+    const { launchRun } = await import('../assessment/launch.js');
+    const deps = await realDeps(config, log);
+    try {
+      const r = await launchRun(id, deps, 'launch');
+      log.info('launch finished', { execrunid: id, outcome: r.outcome, clusterId: r.clusterId });
+      if (r.error !== undefined && (r.outcome === 'aborted' || r.outcome === 'submit-failed' || r.outcome === 'pending')) return EXIT_CODES[r.error.kind] || 1;
+      return 0;
+    } finally {
+      await deps.db.close();
+    }
+  } catch (e) {
+    const err = toSwampError(e);
+    if (log !== nullLogger && err.kind !== 'usage') log.error(err.message, { kind: err.kind, details: err.details });
+    say(err.message);
+    return EXIT_CODES[err.kind];
+  }
+}
+
+type Config = import('../config/index.js').SwampConfig;
+
+async function realDeps(config: Config, log: Logger): Promise<import('../assessment/launch.js').LaunchDeps> {
+  const { launchSettings } = await import('../assessment/settings.js');
+  const { realCondor, realDb } = await import('../assessment/condor.js');
+  const { connect } = await import('../db/index.js');
+  const settings = launchSettings(config, (call) => log.debug('htcondor call', { tool: call.tool, ms: Math.round(call.durationMs), outcome: call.outcome }));
+  return {
+    settings,
+    condor: realCondor(settings.queueCtx, settings.collectorCtx),
+    db: realDb(() => connect(settings.db)),
+    log,
+  };
+}
+
+async function listMode(config: Config, limit: number, log: Logger): Promise<number> {
+  const { formatLaunchQueue, LIST_DB_ERROR } = await import('../assessment/list.js');
+  const { launchSettings } = await import('../assessment/settings.js');
+  const { withDb, listLaunchQueue } = await import('../db/index.js');
+  let uuids: string[];
+  try {
+    uuids = await withDb(launchSettings(config).db, listLaunchQueue);
+  } catch (e) {
+    const err = toSwampError(e);
+    log.error('cannot read the DB launch queue', { err });
+    await writeOut(LIST_DB_ERROR);
+    return EXIT_CODES[err.kind];
+  }
+  await writeOut(formatLaunchQueue(uuids, limit));
+  return 0;
+}

@@ -1,0 +1,149 @@
+/**
+ * The HTCondor and DB operations of a launch, behind small interfaces so the state machine
+ * (launch.ts) is tested with in-memory fakes as well as against the real pool and MariaDB.
+ * The real ones use lib/htcondor (exact-equality lookups, escaped ads) and lib/db (placeholders).
+ */
+import { ExternalCommandError, SwampError } from '../errors/index.js';
+import {
+  advertise,
+  adNumber,
+  lookupSwampId,
+  parseTerseSubmit,
+  runTool,
+  scheddArgs,
+  submitMessages,
+  toolFailure,
+  type HTCondorContext,
+} from '../htcondor/index.js';
+import type { StatusAd } from '../status/index.js';
+import type { Db } from '../db/index.js';
+import type { ViewRow } from './bog.js';
+
+export interface FoundJob {
+  source: 'queue' | 'history' | 'none';
+  clusterId?: number;
+  /** 1 idle, 2 running, 3 removed, 4 completed, 5 held. */
+  jobStatus?: number;
+  numJobStarts?: number;
+  /** More than one job in the queue carries the id (should never happen; logged). */
+  duplicates?: number;
+}
+
+export interface CondorOps {
+  /** Exact lookup of the run id: queue, then history (at most two tool calls). */
+  lookup(id: string): Promise<FoundJob>;
+  /** condor_submit <file> in the job dir; returns the cluster id. */
+  submitFile(dir: string, file: string): Promise<number>;
+  advertise(ad: StatusAd): Promise<void>;
+  /** Which job dirs belong to jobs found in history (one condor_history call). */
+  finishedJobDirs(dirs: readonly string[]): Promise<Set<string>>;
+  /** Preempted assessment jobs in the queue (one condor_q call). */
+  preemptedJobs(): Promise<PreemptedJob[]>;
+}
+
+export interface PreemptedJob {
+  id: string;
+  userid: string;
+  projectid: string;
+}
+
+export interface DbOps {
+  /** The exec_run_view row (complete_flag = 0 runs only); undefined = none. */
+  getExecRun(id: string): Promise<ViewRow | undefined>;
+  setFlag(id: string, flag: 'launch_flag' | 'submitted_to_condor_flag' | 'complete_flag', value: boolean): Promise<void>;
+  /** update_execution_run_status(status) (+ completion_date when final). */
+  setStatus(id: string, status: string, final: boolean): Promise<void>;
+  /** update_execution_run_status(<field>, value) for another field (vm_password). */
+  setField(id: string, field: 'vm_password', value: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const LOOKUP_ATTRIBUTES = ['GlobalJobId', 'ClusterId', 'ProcId', 'JobStatus', 'NumJobStarts', 'SWAMP_arun_execrunuid', 'SWAMP_mrun_execrunuid'];
+
+export function realCondor(queueCtx: HTCondorContext, collectorCtx: HTCondorContext): CondorOps {
+  return {
+    async lookup(id) {
+      const r = await lookupSwampId(queueCtx, id, { attributes: LOOKUP_ATTRIBUTES });
+      if (r.source === 'none') return { source: 'none' };
+      const ad = r.ads[0];
+      const out: FoundJob = { source: r.source, duplicates: r.ads.length };
+      if (ad !== undefined) {
+        const c = adNumber(ad, 'ClusterId');
+        const s = adNumber(ad, 'JobStatus');
+        const n = adNumber(ad, 'NumJobStarts');
+        if (c !== undefined) out.clusterId = c;
+        if (s !== undefined) out.jobStatus = s;
+        out.numJobStarts = n ?? 0;
+      }
+      return out;
+    },
+    async submitFile(dir, file) {
+      // The file (not stdin): the legacy submitted <execrunid>.sub from the job dir, and the file
+      // stays there for inspection. -terse prints "C.P0 - C.Pn".
+      const r = await runTool(queueCtx, 'condor_submit', ['-terse', ...scheddArgs(queueCtx), file], { cwd: dir, okExitCodes: [0, 1] });
+      if (r.exitCode !== 0) {
+        const err = toolFailure(r);
+        const { errors } = submitMessages(r.stderr);
+        throw new ExternalCommandError(err.kind, errors.length > 0 ? `condor_submit failed: ${errors.join('; ')}` : err.message, {
+          command: err.command,
+          exitCode: r.exitCode,
+          stderr: r.stderr,
+        });
+      }
+      const c = parseTerseSubmit(r.stdout)[0];
+      if (c === undefined) throw new SwampError('external', 'condor_submit succeeded but printed no job id', { stdout: r.stdout.slice(0, 200) });
+      return c.cluster;
+    },
+    async advertise(ad) {
+      await advertise(collectorCtx, [ad]);
+    },
+    async finishedJobDirs(dirs) {
+      const { finishedJobDirs } = await import('./maintenance.js');
+      return finishedJobDirs(queueCtx, dirs);
+    },
+    async preemptedJobs() {
+      const { preemptedJobs } = await import('./maintenance.js');
+      return preemptedJobs(queueCtx);
+    },
+  };
+}
+
+/** DbOps over one lazily opened connection (closed by close()). */
+export function realDb(open: () => Promise<Db>): DbOps {
+  let conn: Promise<Db> | undefined;
+  const db = (): Promise<Db> => {
+    conn ??= open().catch((e: unknown) => {
+      conn = undefined; // a later call may try again (the server may be back)
+      throw e;
+    });
+    return conn;
+  };
+  return {
+    async getExecRun(id) {
+      const { getExecRun } = await import('../db/index.js');
+      return getExecRun(await db(), id);
+    },
+    async setFlag(id, flag, value) {
+      const { setRunFlag } = await import('../db/index.js');
+      await setRunFlag(await db(), id, flag, value);
+    },
+    async setStatus(id, status, final) {
+      const { updateRunStatus } = await import('../db/index.js');
+      const ok = await updateRunStatus(await db(), id, status, { final });
+      if (!ok) throw new SwampError('not-found', `update_execution_run_status did not answer SUCCESS for ${id}`, { id, status });
+    },
+    async setField(id, field, value) {
+      const { updateExecutionRunStatus } = await import('../db/index.js');
+      await updateExecutionRunStatus(await db(), id, field, value);
+    },
+    async close() {
+      if (conn === undefined) return;
+      try {
+        await (await conn).close();
+      } catch {
+        /* never opened */
+      }
+      conn = undefined;
+    },
+  };
+}

@@ -1,0 +1,414 @@
+/**
+ * The launch state machine: what calldorun + LaunchPad + csa agent did, in one detached worker, exactly
+ * once per run id. Every step that matters is made durable before the next one acts:
+ *
+ *   lock(id)                                   one worker per run id (lock.ts)
+ *   1. BOG computed from exec_run_view, written to <runDir>/<id>.bog                  [bog-written]
+ *   2. exact lookup of the id in the queue, then history; a job found is adopted, never duplicated
+ *   3. <id>.launch {step: submitting, jobDir}                                         [intent-written]
+ *   4. ad "Creating HTCondor job"; job dir, submit file, bundle                       [job-created]
+ *   5. condor_submit                                                                   [submitted]
+ *   6. <id>.launch {step: submitted, clusterId}; ClusterId_<n>                        [state-submitted]
+ *   7. DB submitted_to_condor_flag = 1, launch_flag = 0; ad + DB "Waiting in HTCondor Queue" [db-updated]
+ *   8. remove <id>.launch, then <id>.bog; unlock
+ *
+ * A crash anywhere leaves the BOG (and possibly the state) behind. The next worker for that id (a DB
+ * relaunch, or `--drain`) takes the lock and: with state `submitted` goes straight to 7; otherwise
+ * repeats the lookup (2) - a job that reached the schedd is found there or in history and adopted - and
+ * only submits when HTCondor has no job with that id. So a crash between "BOG written" and "DB updated"
+ * never yields two jobs and never loses the run.
+ *
+ * SWAMP_LAUNCH_CRASH_AFTER=<step> (tests only) makes the worker SIGKILL itself right after that step.
+ */
+import { statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { isSwampError, toSwampError, type SwampError } from '../errors/index.js';
+import { AssessmentStatus, assessmentStatusAd } from '../status/index.js';
+import { nullLogger, type Logger } from '../log/index.js';
+import type { Bog } from '../bog/index.js';
+import { BogError, LaunchCode, computeBog, type ViewRow } from './bog.js';
+import { verifyBogChecksums } from './checksum.js';
+import type { CondorOps, DbOps, FoundJob } from './condor.js';
+import { isSwampOn } from './gate.js';
+import { jobDirName, jobType, launchKind, parseLaunchId } from './ids.js';
+import { readImageCandidates } from './images.js';
+import { tryLock } from './lock.js';
+import { cleanJobDirs, markPreempted } from './maintenance.js';
+import { choosePlatform } from './platform.js';
+import {
+  completeLaunch,
+  listQueue,
+  markCluster,
+  prepareJobDir,
+  readQueuedBog,
+  readState,
+  removeJobDir,
+  writeQueuedBog,
+  writeState,
+  type LaunchState,
+} from './queue.js';
+import type { LaunchSettings } from './settings.js';
+import { assessmentSubmitFile, LOCAL_MACHINE_PROGRAM } from './submit.js';
+import type { PlatformType } from './platform.js';
+
+export const CRASH_ENV = 'SWAMP_LAUNCH_CRASH_AFTER';
+export const CRASH_POINTS = ['bog-written', 'intent-written', 'job-created', 'submitted', 'state-submitted', 'db-updated'] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+export interface LaunchDeps {
+  settings: LaunchSettings;
+  condor: CondorOps;
+  db: DbOps;
+  log?: Logger;
+  /** Called at each crash point (default: SIGKILL self when $SWAMP_LAUNCH_CRASH_AFTER names it). */
+  checkpoint?: (point: CrashPoint) => void;
+}
+
+export type LaunchOutcome =
+  | 'submitted' // a new job was submitted and recorded
+  | 'adopted' // a job with this id already existed (queue or history); recorded, nothing submitted
+  | 'busy' // another worker holds the lock
+  | 'swamp-off' // SWAMPState is not on
+  | 'aborted' // BOG or lookup failure: nothing submitted, the run stays queued (DB relaunch / drain)
+  | 'submit-failed' // condor_submit failed: status recorded, BOG kept
+  | 'obsolete' // drain: the DB no longer wants this run; queue entry discarded
+  | 'pending'; // submitted, but recording it failed (DB down): drain finishes it
+
+export interface LaunchResult {
+  outcome: LaunchOutcome;
+  clusterId?: number;
+  error?: SwampError;
+}
+
+export function crashCheckpoint(env: NodeJS.ProcessEnv = process.env): (p: CrashPoint) => void {
+  const want = env[CRASH_ENV];
+  return (p) => {
+    if (want === p) process.kill(process.pid, 'SIGKILL');
+  };
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Computes the BOG of a run from the DB (legacy _computeBOG). Throws BogError / DbError. */
+export async function computeRunBog(id: string, deps: LaunchDeps, row?: ViewRow): Promise<Bog> {
+  const s = deps.settings;
+  const r = row ?? (await deps.db.getExecRun(id));
+  if (r === undefined) throw new BogError(LaunchCode.BOG_ERROR, `no exec_run_view row for ${id} (unknown run, or already complete)`, { id }, 'not-found');
+  if (s.computeChecksums) await verifyBogChecksums(r);
+  const candidates = await readImageCandidates(s.imagesDir, s.dockerImagesFile, s.preferredType);
+  return computeBog({
+    execrunid: id,
+    row: r,
+    resultsFolder: s.resultsFolder,
+    resultsFolderIsDir: isDir(s.resultsFolder),
+    choosePlatform: (identifier) => choosePlatform(identifier, s.preferredType, candidates, `${s.binDir}/${LOCAL_MACHINE_PROGRAM}`),
+  });
+}
+
+class Launcher {
+  readonly id: string;
+  readonly d: LaunchDeps;
+  readonly s: LaunchSettings;
+  readonly log: Logger;
+  readonly checkpoint: (p: CrashPoint) => void;
+  user = '';
+  project = '';
+
+  constructor(id: string, deps: LaunchDeps) {
+    this.id = id;
+    this.d = deps;
+    this.s = deps.settings;
+    this.log = (deps.log ?? nullLogger).child({ execrunid: id });
+    this.checkpoint = deps.checkpoint ?? crashCheckpoint();
+  }
+
+  /** Status ad; a collector failure is logged, never fatal (ads are soft state, re-sent later). */
+  async ad(status: string, vmhostname: string = jobType(this.id)): Promise<void> {
+    try {
+      await this.d.condor.advertise(assessmentStatusAd({ execrunuid: this.id, vmhostname, status, userUuid: this.user, projectId: this.project }));
+    } catch (e) {
+      this.log.warn('collector update failed', { status, err: toSwampError(e) });
+    }
+  }
+
+  async dbStatus(status: string, final: boolean): Promise<void> {
+    try {
+      await this.d.db.setStatus(this.id, status, final);
+    } catch (e) {
+      this.log.error('DB status update failed', { status, err: toSwampError(e) });
+    }
+  }
+
+  setPeople(bog: Bog | undefined, state?: LaunchState): void {
+    this.user = bog?.userid ?? state?.userid ?? '';
+    this.project = bog?.projectid ?? state?.projectid ?? '';
+  }
+
+  /**
+   * Step 7-8: the job exists; record it and leave the queue. `found` is what a lookup said about the
+   * job (undefined right after our own submit: it is idle and has never started).
+   */
+  async record(clusterId: number | undefined, found: FoundJob | undefined, outcome: 'submitted' | 'adopted'): Promise<LaunchResult> {
+    const db = this.d.db;
+    try {
+      await db.setFlag(this.id, 'submitted_to_condor_flag', true);
+      await db.setFlag(this.id, 'launch_flag', false);
+    } catch (e) {
+      const err = toSwampError(e);
+      this.log.error('job exists but the DB could not be updated; kept in the queue for --drain', { clusterId, err });
+      await this.ad(AssessmentStatus.WaitingInQueue);
+      return { outcome: 'pending', ...(clusterId !== undefined ? { clusterId } : {}), error: err };
+    }
+    // Status only while the job is still waiting: an adopted job that already started has hook
+    // statuses (Starting..., Finished) that must not be overwritten with an older one.
+    const waiting = found === undefined || (found.source === 'queue' && found.jobStatus === 1 && (found.numJobStarts ?? 0) === 0);
+    if (waiting) {
+      await this.ad(AssessmentStatus.WaitingInQueue);
+      await this.dbStatus(AssessmentStatus.WaitingInQueue, false);
+    }
+    this.checkpoint('db-updated');
+    completeLaunch(this.s.runDir, this.id);
+    this.log.info(outcome === 'submitted' ? 'job submitted' : 'job already in HTCondor: adopted, nothing submitted', {
+      clusterId,
+      source: found?.source,
+      jobStatus: found?.jobStatus,
+      status: waiting ? AssessmentStatus.WaitingInQueue : undefined,
+    });
+    return { outcome, ...(clusterId !== undefined ? { clusterId } : {}) };
+  }
+
+  async run(mode: 'launch' | 'drain'): Promise<LaunchResult> {
+    const runDir = this.s.runDir;
+    const id = this.id;
+    let state = readState(runDir, id);
+    let bog = readQueuedBog(runDir, id);
+    this.setPeople(bog, state);
+
+    if (state?.step === 'submitted' && state.clusterId !== undefined) {
+      // Submitted by an earlier worker that did not get to record it. Ask HTCondor how the job is
+      // doing, so a job that has started meanwhile keeps its hooks' status; if HTCondor does not
+      // answer, record the flags only (never an outdated status).
+      this.log.info('resuming a submitted launch', { clusterId: state.clusterId, jobDir: state.jobDir });
+      let found: FoundJob;
+      try {
+        found = await this.d.condor.lookup(id);
+      } catch {
+        found = { source: 'history' };
+      }
+      return this.record(state.clusterId, found, 'submitted');
+    }
+
+    // 1. BOG: a launch recomputes it from the DB (the DB is the truth and may have changed since a
+    // BOG was left behind); a drain keeps the queued one, but first asks whether the DB still wants the
+    // run (after 15 attempts the DB gives up and completes it: a drain must not launch it then).
+    let row: ViewRow | undefined;
+    if (mode === 'drain') {
+      try {
+        row = await this.d.db.getExecRun(id);
+      } catch (e) {
+        this.log.warn('DB unreachable; queued run left for the next drain', { err: toSwampError(e) });
+        return { outcome: 'aborted', error: toSwampError(e) };
+      }
+      if (row === undefined) return this.obsoleteUnlessSubmitted();
+    }
+    if (mode === 'launch' || bog === undefined) {
+      try {
+        bog = await computeRunBog(id, this.d, row);
+      } catch (e) {
+        const err = toSwampError(e);
+        this.log.error('cannot compute the BOG; nothing submitted', { err, launchCode: err instanceof BogError ? err.code : LaunchCode.FATAL_ERROR });
+        await this.ad(AssessmentStatus.SubmitAbortedUuidQueued, '');
+        return { outcome: 'aborted', error: err };
+      }
+      writeQueuedBog(runDir, id, bog);
+      this.setPeople(bog, state);
+      this.checkpoint('bog-written');
+    }
+
+    // 2. Exact lookup before any submit.
+    let found: FoundJob;
+    try {
+      found = await this.d.condor.lookup(id);
+    } catch (e) {
+      const err = toSwampError(e);
+      this.log.error('HTCondor lookup failed; not submitting (BOG kept queued)', { err });
+      await this.ad(AssessmentStatus.SubmitAbortedUuidQueued, '');
+      return { outcome: 'aborted', error: err };
+    }
+    if (found.source !== 'none') {
+      if ((found.duplicates ?? 1) > 1) this.log.error('several jobs carry this run id', { count: found.duplicates });
+      return this.record(found.clusterId, found, 'adopted');
+    }
+
+    // 3. Intent.
+    const jobDir = state?.jobDir ?? jobDirName(id, randomUUID());
+    state = writeState(runDir, { execrunid: id, step: 'submitting', jobDir, userid: this.user, projectid: this.project });
+    this.checkpoint('intent-written');
+
+    // 4. Job dir.
+    await this.ad(AssessmentStatus.CreatingJob);
+    const platformType = (bog.platform_type ?? 'VM') as PlatformType;
+    let prepared;
+    try {
+      const text = assessmentSubmitFile({
+        execrunid: id,
+        platformType,
+        platformImage: bog.platform_image ?? '',
+        userid: bog.userid ?? '',
+        projectid: bog.projectid ?? '',
+        toolName: bog.toolname,
+        jobDir,
+        owner: this.s.owner,
+        binDir: this.s.binDir,
+        maxRetries: this.s.maxRetries,
+        swampInABox: this.s.swampInABox,
+        bridgeInterface: this.s.bridgeInterface,
+        configPath: this.s.configPath,
+      });
+      prepared = await prepareJobDir(runDir, jobDir, id, bog, text, platformType === 'VM');
+    } catch (e) {
+      const err = toSwampError(e);
+      this.log.error('cannot create the job directory; nothing submitted (BOG kept queued)', { jobDir, err });
+      await this.ad(AssessmentStatus.FailedToSubmit);
+      await this.dbStatus(AssessmentStatus.FailedToSubmit, false);
+      return { outcome: 'submit-failed', error: err };
+    }
+    this.checkpoint('job-created');
+
+    // 5. Submit.
+    let clusterId: number;
+    try {
+      clusterId = await this.d.condor.submitFile(prepared.dir, prepared.submitFile);
+    } catch (e) {
+      const err = toSwampError(e);
+      this.log.error('condor_submit failed (BOG kept queued for a relaunch or --drain)', { jobDir, err });
+      await this.ad(AssessmentStatus.FailedToSubmit);
+      await this.dbStatus(AssessmentStatus.FailedToSubmit, false);
+      return { outcome: 'submit-failed', error: err };
+    }
+    this.checkpoint('submitted');
+
+    // 6. Result, durably, before anyone else hears of it.
+    writeState(runDir, { execrunid: id, step: 'submitted', jobDir, clusterId, userid: this.user, projectid: this.project });
+    markCluster(runDir, jobDir, clusterId);
+    this.checkpoint('state-submitted');
+
+    // 7-8.
+    return this.record(clusterId, undefined, 'submitted');
+  }
+
+  /** Drain found a queued run the DB no longer lists: adopt a job if one exists, else discard. */
+  async obsoleteUnlessSubmitted(): Promise<LaunchResult> {
+    let found: FoundJob;
+    try {
+      found = await this.d.condor.lookup(this.id);
+    } catch (e) {
+      return { outcome: 'aborted', error: toSwampError(e) };
+    }
+    if (found.source !== 'none') return this.record(found.clusterId, found, 'adopted');
+    this.log.warn('queued run is no longer wanted by the DB (complete or deleted); discarded');
+    // A job dir prepared for it was never submitted (the lookup says so): nothing else will remove it.
+    const state = readState(this.s.runDir, this.id);
+    completeLaunch(this.s.runDir, this.id);
+    if (state !== undefined) removeJobDir(this.s.runDir, state.jobDir);
+    return { outcome: 'obsolete' };
+  }
+}
+
+/** SWAMPState off (legacy calldorun step 5): collector + DB `SWAMP off - Queued` (final). */
+async function swampOff(id: string, deps: LaunchDeps): Promise<LaunchResult> {
+  const log = (deps.log ?? nullLogger).child({ execrunid: id });
+  const status = AssessmentStatus.SwampOffQueued;
+  try {
+    await deps.condor.advertise(assessmentStatusAd({ execrunuid: id, vmhostname: '', status, userUuid: '', projectId: '' }));
+  } catch (e) {
+    log.warn('collector update failed', { err: toSwampError(e) });
+  }
+  try {
+    await deps.db.setStatus(id, status, true);
+  } catch (e) {
+    log.error('DB status update failed', { err: toSwampError(e) });
+  }
+  // Metric runs have no DB relaunch (§8.2.11): keep their BOG queued so a drain launches them once
+  // SWAMP is on again. Assessment runs are relaunched by the DB (launch_flag stays 1).
+  if (launchKind(id) === 'metric') {
+    try {
+      const bog = await computeRunBog(id, deps);
+      writeQueuedBog(deps.settings.runDir, id, bog);
+      log.info('SWAMP is off: metric run queued for --drain');
+    } catch (e) {
+      log.warn('SWAMP is off and the metric run could not be queued', { err: toSwampError(e) });
+    }
+  }
+  log.info('SWAMP is off: run not launched', { swampState: deps.settings.swampState });
+  return { outcome: 'swamp-off' };
+}
+
+/** Launches one run (the worker of execute_execution_record). */
+export async function launchRun(id: string, deps: LaunchDeps, mode: 'launch' | 'drain' = 'launch'): Promise<LaunchResult> {
+  const log = (deps.log ?? nullLogger).child({ execrunid: id });
+  if (!isSwampOn(deps.settings.swampState)) {
+    if (mode === 'drain') return { outcome: 'swamp-off' };
+    return swampOff(id, deps);
+  }
+  const lock = tryLock(deps.settings.runDir, id);
+  if (lock === undefined) {
+    log.info('another worker holds the lock for this run; leaving it to that worker');
+    return { outcome: 'busy' };
+  }
+  try {
+    return await new Launcher(id, deps).run(mode);
+  } catch (e) {
+    const err = toSwampError(e);
+    log.error('launch failed', { err });
+    return { outcome: 'aborted', error: isSwampError(e) ? e : err };
+  } finally {
+    lock.release();
+  }
+}
+
+export interface DrainReport {
+  results: Array<{ id: string } & LaunchResult>;
+}
+
+/** `--drain`: finishes every run left in the run directory, oldest first. */
+export async function drain(deps: LaunchDeps): Promise<DrainReport> {
+  const log = deps.log ?? nullLogger;
+  if (!isSwampOn(deps.settings.swampState)) {
+    log.info('SWAMP is off: queue not drained');
+    return { results: [] };
+  }
+  const results: DrainReport['results'] = [];
+  for (const entry of listQueue(deps.settings.runDir)) {
+    let id: string;
+    try {
+      // Only ids this program launches; anything else in the run dir is not ours to submit.
+      id = parseLaunchId(entry.id).id;
+    } catch {
+      log.warn('ignoring a queue file that is not a run id', { name: entry.id });
+      continue;
+    }
+    const r = await launchRun(id, deps, 'drain');
+    results.push({ id, ...r });
+  }
+  // Housekeeping (legacy csa agent idle loop); failures are logged, never fatal for the drain.
+  try {
+    await cleanJobDirs(deps.settings.runDir, deps.condor, log);
+  } catch (e) {
+    log.warn('job dir cleanup failed', { err: toSwampError(e) });
+  }
+  try {
+    await markPreempted(deps.condor, deps.db, log);
+  } catch (e) {
+    log.warn('preempted job scan failed', { err: toSwampError(e) });
+  }
+  log.info('drain pass done', { count: results.length, outcomes: results.map((r) => r.outcome) });
+  return { results };
+}
+

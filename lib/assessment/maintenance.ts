@@ -1,0 +1,86 @@
+/**
+ * The housekeeping the legacy csa agent did in its idle loop (every 2 s, forever; §3.4 step 2, §3.9),
+ * done once per `--drain` pass instead, at O(1) HTCondor calls per pass:
+ *
+ * - job dirs whose job has left the queue (found in history by exact SWAMP_submit_jobdir) are removed;
+ *   the legacy scanned the whole history (no -limit) each time (§8.3.2). Dirs of launches still in
+ *   progress (a state file names them) are never touched;
+ * - preempted assessment jobs (idle, started before, vacated) get the collector status
+ *   `Preempted - Waiting in HTCondor Queue` and an empty `vm_password` (turns off the web's SSH
+ *   button). Fixes: one preempted metric/viewer job no longer hides all others (§8.4.4), and the ad's
+ *   vmhostname is `aswamp` with the job's user and project, not the literal `arun` with empty fields.
+ */
+import { AssessmentStatus, assessmentStatusAd } from '../status/index.js';
+import { adString, allOf, anyAttrIsExactly, queryHistory, queryQueue, type HTCondorContext } from '../htcondor/index.js';
+import { nullLogger, type Logger } from '../log/index.js';
+import { toSwampError } from '../errors/index.js';
+import type { CondorOps, DbOps, PreemptedJob } from './condor.js';
+import { listJobDirs, listQueue, readState, removeJobDir } from './queue.js';
+
+/** At most this many job dirs are looked up per pass (keeps the constraint a sane size). */
+export const JOB_DIRS_PER_PASS = 200;
+
+/** One condor_history call: which of these job dirs belong to jobs that have left the queue. */
+export async function finishedJobDirs(ctx: HTCondorContext, dirs: readonly string[]): Promise<Set<string>> {
+  if (dirs.length === 0) return new Set();
+  const constraint = dirs.map((d) => `(${anyAttrIsExactly(['SWAMP_submit_jobdir'], d)})`).join(' || ');
+  const ads = await queryHistory(ctx, { constraint, attributes: ['SWAMP_submit_jobdir'], limit: dirs.length });
+  return new Set(ads.map((a) => adString(a, 'SWAMP_submit_jobdir')).filter((d): d is string => d !== undefined));
+}
+
+/** One condor_q call: idle assessment jobs that started before and were vacated (legacy command 4). */
+export async function preemptedJobs(ctx: HTCondorContext): Promise<PreemptedJob[]> {
+  const ads = await queryQueue(ctx, {
+    constraint: allOf('JobStatus == 1', 'NumJobStarts > 0', 'LastVacateTime > 0', '!isUndefined(SWAMP_arun_execrunuid)'),
+    attributes: ['SWAMP_arun_execrunuid', 'SWAMP_userid', 'SWAMP_projectid'],
+  });
+  const out: PreemptedJob[] = [];
+  for (const ad of ads) {
+    const id = adString(ad, 'SWAMP_arun_execrunuid');
+    if (id !== undefined) out.push({ id, userid: adString(ad, 'SWAMP_userid') ?? '', projectid: adString(ad, 'SWAMP_projectid') ?? '' });
+  }
+  return out;
+}
+
+export async function cleanJobDirs(runDir: string, condor: CondorOps, log: Logger = nullLogger): Promise<string[]> {
+  const busy = new Set<string>();
+  for (const e of listQueue(runDir)) {
+    if (!e.hasState) continue;
+    try {
+      const s = readState(runDir, e.id);
+      if (s) busy.add(s.jobDir);
+    } catch {
+      /* unreadable state: its job dir stays */
+    }
+  }
+  const dirs = listJobDirs(runDir).filter((d) => !busy.has(d)).slice(0, JOB_DIRS_PER_PASS);
+  if (dirs.length === 0) return [];
+  const done = await condor.finishedJobDirs(dirs);
+  const removed: string[] = [];
+  for (const d of dirs) {
+    if (!done.has(d)) continue;
+    removeJobDir(runDir, d);
+    removed.push(d);
+  }
+  if (removed.length > 0) log.info('removed job dirs of finished jobs', { count: removed.length });
+  return removed;
+}
+
+export async function markPreempted(condor: CondorOps, db: DbOps, log: Logger = nullLogger): Promise<string[]> {
+  const jobs = await condor.preemptedJobs();
+  for (const j of jobs) {
+    const status = AssessmentStatus.PreemptedWaiting;
+    try {
+      await condor.advertise(assessmentStatusAd({ execrunuid: j.id, vmhostname: 'aswamp', status, userUuid: j.userid, projectId: j.projectid }));
+    } catch (e) {
+      log.warn('collector update failed', { execrunid: j.id, status, err: toSwampError(e) });
+    }
+    try {
+      await db.setField(j.id, 'vm_password', '');
+    } catch (e) {
+      log.warn('cannot clear vm_password', { execrunid: j.id, err: toSwampError(e) });
+    }
+  }
+  if (jobs.length > 0) log.info('preempted jobs marked', { count: jobs.length });
+  return jobs.map((j) => j.id);
+}

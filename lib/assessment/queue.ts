@@ -1,0 +1,209 @@
+/**
+ * The run directory as a durable queue (design.md §2): everything a crashed launch needs to be
+ * finished by the next DB relaunch or `--drain` pass is on disk, written atomically
+ * (temp + fsync + rename, lib/bog/atomic).
+ *
+ *   <runDir>/<execrunid>.bog          the queued BOG: "this run must have exactly one job"
+ *   <runDir>/<execrunid>.launch       launch state (JSON): the step reached, the job dir, the cluster id
+ *   <runDir>/<execrunid>.lock         per-run lock (lock.ts)
+ *   <runDir>/<aswamp|mswamp>_<UUID>/  job dir: <execrunid>.bog, <execrunid>.sub,
+ *                                     <execrunid>_submitbundle.tar.gz, VM disk placeholders,
+ *                                     ClusterId_<n> once submitted
+ *
+ * Unlike the legacy, the queued BOG is copied (not moved) into the job dir and removed only after the
+ * DB has been updated, so a failed submit or a crash never strands it (§8.2.3).
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SwampError } from '../errors/index.js';
+import { readBogFile, writeBogFile, writeFileAtomicSync, type Bog } from '../bog/index.js';
+import { isJobDirName } from './ids.js';
+import { submitBundleName, submitFileName, VM_DISKS } from './submit.js';
+
+export type LaunchStep = 'submitting' | 'submitted';
+
+/** Contents of `<execrunid>.launch`. */
+export interface LaunchState {
+  version: 1;
+  execrunid: string;
+  step: LaunchStep;
+  jobDir: string;
+  /** Set once condor_submit has answered with a cluster id. */
+  clusterId?: number;
+  /** For the status ad when the BOG is gone. */
+  userid?: string;
+  projectid?: string;
+  updated: string;
+}
+
+export function queuedBogPath(runDir: string, id: string): string {
+  return join(runDir, `${id}.bog`);
+}
+
+export function statePath(runDir: string, id: string): string {
+  return join(runDir, `${id}.launch`);
+}
+
+function ioError(what: string, path: string, e: unknown): SwampError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const kind = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'denied' : code === 'ENOSPC' ? 'busy' : 'external';
+  return new SwampError(kind, `cannot ${what} ${path}: ${code ?? String(e)}`, { path, code }, { cause: e });
+}
+
+export function bogComment(): string {
+  return 'Bill Of Goods File: launchassessment';
+}
+
+export function writeQueuedBog(runDir: string, id: string, bog: Bog): void {
+  writeBogFile(queuedBogPath(runDir, id), bog, { comment: bogComment(), mode: 0o644 });
+}
+
+export function readQueuedBog(runDir: string, id: string): Bog | undefined {
+  const p = queuedBogPath(runDir, id);
+  if (!existsSync(p)) return undefined;
+  return readBogFile(p);
+}
+
+export function readState(runDir: string, id: string): LaunchState | undefined {
+  const p = statePath(runDir, id);
+  let text: string;
+  try {
+    text = readFileSync(p, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError('read', p, e);
+  }
+  try {
+    const s = JSON.parse(text) as LaunchState;
+    if (s.execrunid !== id || (s.step !== 'submitting' && s.step !== 'submitted') || !isJobDirName(s.jobDir)) throw new Error('unexpected content');
+    return s;
+  } catch (e) {
+    throw new SwampError('external', `malformed launch state ${p}: ${(e as Error).message}`, { path: p });
+  }
+}
+
+export function writeState(runDir: string, s: Omit<LaunchState, 'version' | 'updated'>): LaunchState {
+  const full: LaunchState = { version: 1, ...s, updated: new Date().toISOString() };
+  const p = statePath(runDir, s.execrunid);
+  try {
+    writeFileAtomicSync(p, `${JSON.stringify(full)}\n`, { mode: 0o644 });
+  } catch (e) {
+    throw ioError('write', p, e);
+  }
+  return full;
+}
+
+function unlinkIfThere(p: string): void {
+  try {
+    unlinkSync(p);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('remove', p, e);
+  }
+}
+
+/** The launch is complete: state first, then the BOG (a BOG without state is re-checked by lookup). */
+export function completeLaunch(runDir: string, id: string): void {
+  unlinkIfThere(statePath(runDir, id));
+  unlinkIfThere(queuedBogPath(runDir, id));
+}
+
+export interface QueueEntry {
+  id: string;
+  hasBog: boolean;
+  hasState: boolean;
+}
+
+/** Runs left in the queue: `*.bog` and `*.launch` files (never `vrun_` BOGs, never temp files). */
+export function listQueue(runDir: string): QueueEntry[] {
+  let names: string[];
+  try {
+    names = readdirSync(runDir);
+  } catch (e) {
+    throw ioError('list', runDir, e);
+  }
+  const byId = new Map<string, QueueEntry>();
+  for (const n of names) {
+    if (n.startsWith('.') || /vrun_/i.test(n)) continue;
+    const m = /^(.+)\.(bog|launch)$/.exec(n);
+    if (!m) continue;
+    const id = m[1] as string;
+    const e = byId.get(id) ?? { id, hasBog: false, hasState: false };
+    if (m[2] === 'bog') e.hasBog = true;
+    else e.hasState = true;
+    byId.set(id, e);
+  }
+  // Oldest first, by the BOG's (or state's) modification time: fair, unlike readdir order (§8.2.12).
+  const mtime = (e: QueueEntry): number => {
+    try {
+      return statSync(join(runDir, `${e.id}.${e.hasBog ? 'bog' : 'launch'}`)).mtimeMs;
+    } catch {
+      return 0;
+    }
+  };
+  return [...byId.values()].sort((a, b) => mtime(a) - mtime(b));
+}
+
+/** Job dirs in the run dir (names only). */
+export function listJobDirs(runDir: string): string[] {
+  try {
+    return readdirSync(runDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && isJobDirName(d.name))
+      .map((d) => d.name);
+  } catch (e) {
+    throw ioError('list', runDir, e);
+  }
+}
+
+export interface PreparedJob {
+  dir: string;
+  submitFile: string;
+  bundle: string;
+}
+
+/**
+ * Creates (or re-creates, after a crash) the job dir: the BOG, the submit file, the VM disk
+ * placeholders and the submit bundle (gzip tar of the BOG and the submit file, node-tar).
+ */
+export async function prepareJobDir(runDir: string, jobDir: string, id: string, bog: Bog, submitText: string, vm: boolean): Promise<PreparedJob> {
+  const dir = join(runDir, jobDir);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+  } catch (e) {
+    throw ioError('create job directory', dir, e);
+  }
+  const bogName = `${id}.bog`;
+  const subName = submitFileName(id);
+  const bundleName = submitBundleName(id);
+  writeBogFile(join(dir, bogName), bog, { comment: bogComment(), mode: 0o644 });
+  try {
+    writeFileAtomicSync(join(dir, subName), submitText, { mode: 0o644 });
+    if (vm) for (const d of VM_DISKS) closeSync(openSync(join(dir, d), 'w', 0o644));
+  } catch (e) {
+    throw ioError('write job files in', dir, e);
+  }
+  const tmp = join(dir, `.${bundleName}.${process.pid}.tmp`);
+  try {
+    const tar = await import('tar');
+    // portable: no uid/gid/uname of the launcher in the archive; plain top-level members only
+    await tar.create({ gzip: true, file: tmp, cwd: dir, portable: true }, [bogName, subName]);
+    renameSync(tmp, join(dir, bundleName));
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw ioError('create submit bundle in', dir, e);
+  }
+  return { dir, submitFile: subName, bundle: bundleName };
+}
+
+/** Empty `ClusterId_<n>` marker in the job dir (legacy create_empty_file). */
+export function markCluster(runDir: string, jobDir: string, clusterId: number): void {
+  try {
+    writeFileSync(join(runDir, jobDir, `ClusterId_${clusterId}`), '', { mode: 0o644 });
+  } catch {
+    /* informational marker only */
+  }
+}
+
+export function removeJobDir(runDir: string, jobDir: string): void {
+  if (!isJobDirName(jobDir)) return;
+  rmSync(join(runDir, jobDir), { recursive: true, force: true });
+}

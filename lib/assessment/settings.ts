@@ -1,0 +1,105 @@
+/**
+ * What the launcher reads from swamp.conf, with the installed layout's defaults, in one place.
+ * Keys lib/config has no typed accessor for are read raw here (documented in docs/launchassessment.md):
+ *   binDir             our programs (jobhook, swamp-assessment-machine)        /opt/swamp/bin
+ *   platformImagesDir  VM master images (legacy fixed /swamp/platforms/images/)
+ *   dockerImagesFile   copy of `docker images` (legacy /opt/swamp/etc/swamp_docker_images.txt)
+ *   vm_bridge_interface  facility VM template's bridge (`+VMPARAM_Bridge_Interface`)
+ *   htcondor_timeout_seconds  per HTCondor tool call (default 30)
+ */
+import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { resolveConfigPath, type SwampConfig } from '../config/index.js';
+import type { DbOptions } from '../db/index.js';
+import type { HTCondorContext, ToolCall } from '../htcondor/index.js';
+import { preferredPlatformType, type PlatformType } from './platform.js';
+
+export interface LaunchSettings {
+  runDir: string;
+  logDir: string;
+  binDir: string;
+  resultsFolder: string;
+  imagesDir: string;
+  dockerImagesFile: string;
+  preferredType: PlatformType;
+  maxRetries: number;
+  swampInABox: boolean;
+  bridgeInterface: string | undefined;
+  computeChecksums: boolean;
+  /** Raw SWAMPState value (gate.ts decides). */
+  swampState: string | undefined;
+  db: DbOptions;
+  /** condor_q / condor_history / condor_submit (schedd side). */
+  queueCtx: HTCondorContext;
+  /** condor_advertise (the SWAMP collector). */
+  collectorCtx: HTCondorContext;
+  /** Login name of the submitting uid: the `<owner>` argument of the hooks. */
+  owner: string;
+  /** The swamp.conf these settings came from (handed to local-platform jobs as SWAMP_CONFIG). */
+  configPath: string | undefined;
+}
+
+function trimSlash(p: string): string {
+  return p.length > 1 ? p.replace(/\/+$/, '') : p;
+}
+
+export function launchSettings(c: SwampConfig, onCall?: (call: ToolCall) => void): LaunchSettings {
+  const env = c.htcondorEnv();
+  const pool = c.htcondorPool;
+  const timeoutMs = c.int('htcondor_timeout_seconds', 30, { min: 1, max: 3600 }) * 1000;
+  const base: HTCondorContext = { env, timeoutMs, ...(onCall ? { onCall } : {}) };
+  const queueCtx: HTCondorContext = { ...base };
+  if (pool?.submitNode !== undefined && pool.manager !== undefined) {
+    queueCtx.schedd = pool.submitNode;
+    queueCtx.pool = pool.manager;
+  }
+  const collectorCtx: HTCondorContext = { ...base };
+  if (pool?.collectorHost !== undefined) collectorCtx.pool = pool.collectorHost;
+  const db = c.database;
+  return {
+    runDir: trimSlash(c.runDir),
+    logDir: trimSlash(c.logDir),
+    binDir: trimSlash(c.string('binDir', '/opt/swamp/bin')),
+    resultsFolder: c.resultsFolder,
+    imagesDir: c.string('platformImagesDir', '/swamp/platforms/images/'),
+    dockerImagesFile: c.string('dockerImagesFile', '/opt/swamp/etc/swamp_docker_images.txt'),
+    preferredType: preferredPlatformType(c.get('preferred_platform_type')),
+    maxRetries: c.assessmentMaxRetries,
+    swampInABox: c.isSwampInABox,
+    bridgeInterface: c.string('vm_bridge_interface'),
+    computeChecksums: c.computeBOGChecksums,
+    swampState: c.get('SWAMPState'),
+    db: {
+      host: db.host,
+      port: db.port,
+      ...(db.socketPath !== undefined ? { socketPath: db.socketPath } : {}),
+      user: db.user,
+      password: db.password,
+      ...(db.database !== undefined ? { database: db.database } : {}),
+      connectTimeoutMs: c.int('dbConnectTimeoutSeconds', 10, { min: 1, max: 600 }) * 1000,
+      queryTimeoutMs: 30_000,
+    },
+    queueCtx,
+    collectorCtx,
+    owner: userInfo().username,
+    configPath: c.file.startsWith('/') ? c.file : undefined,
+  };
+}
+
+/**
+ * The configuration file: `--config`, $SWAMP_CONFIG, /opt/swamp/etc/swamp.conf, and then (new) the
+ * `etc/swamp.conf` next to the directory the program was called from (`<dir of argv0>/../etc`). The DB
+ * runs us with mysqld's bare environment, so a tree installed elsewhere than /opt/swamp (a test tree, a
+ * second instance) is found without a wrapper script setting SWAMP_CONFIG.
+ * ADAPTER: candidate for lib/config.resolveConfigPath.
+ */
+export function locateConfig(option: string | undefined, argv0: string = process.argv0, env: NodeJS.ProcessEnv = process.env): string {
+  const r = resolveConfigPath({ path: option, env });
+  if (r.source !== 'default' || existsSync(r.path)) return r.path;
+  if (argv0.includes('/')) {
+    const near = join(dirname(resolve(argv0)), '..', 'etc', 'swamp.conf');
+    if (existsSync(near)) return near;
+  }
+  return r.path;
+}

@@ -1,0 +1,331 @@
+/**
+ * swamp.conf: lookup, reading and typed accessors with the legacy defaults (legacy-backend.md §6).
+ * The parser itself is pure (./parse.ts); this file adds the one synchronous read (a few hundred
+ * bytes, done once per process, so a promise would only cost start-up time).
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors/index.js';
+import { ConfigSyntaxError, parseConfigText, type ConfigEntry } from './parse.js';
+import { DsnError, parseDsn, type DbEndpoint } from './dsn.js';
+
+export { parseConfigText, parseConfigLine, ConfigSyntaxError, type ConfigEntry } from './parse.js';
+export { parseDsn, DsnError, type DbEndpoint } from './dsn.js';
+
+export const DEFAULT_CONFIG_PATH = '/opt/swamp/etc/swamp.conf';
+export const DEFAULT_LOG_DIR = '/opt/swamp/log';
+export const DEFAULT_RUN_DIR = '/opt/swamp/run';
+export const CONFIG_ENV = 'SWAMP_CONFIG';
+
+export type ConfigSource = 'option' | 'env' | 'default' | 'text';
+
+/** Where the configuration comes from: `--config`, then $SWAMP_CONFIG, then the installed default. */
+export function resolveConfigPath(opts: { path?: string | undefined; env?: NodeJS.ProcessEnv } = {}): { path: string; source: ConfigSource } {
+  if (opts.path !== undefined && opts.path !== '') return { path: opts.path, source: 'option' };
+  const fromEnv = (opts.env ?? process.env)[CONFIG_ENV];
+  // An empty variable is treated as unset (the Perl tried to open '' and silently ran without config).
+  if (fromEnv !== undefined && fromEnv !== '') return { path: fromEnv, source: 'env' };
+  return { path: DEFAULT_CONFIG_PATH, source: 'default' };
+}
+
+/** Reads and parses the configuration. Any failure is a ConfigError naming the file (and line). */
+export function loadConfig(opts: { path?: string | undefined; env?: NodeJS.ProcessEnv } = {}): SwampConfig {
+  const { path, source } = resolveConfigPath(opts);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (code ?? String(e));
+    throw new ConfigError(`cannot read config file ${path}: ${why}`, { file: path, source, code }, { cause: e });
+  }
+  return configFromText(text, path, source);
+}
+
+/** Builds a configuration from text (tests, `--config -` style tools). */
+export function configFromText(text: string, file = '<text>', source: ConfigSource = 'text'): SwampConfig {
+  try {
+    return new SwampConfig(parseConfigText(text), file, source);
+  } catch (e) {
+    if (e instanceof ConfigSyntaxError) {
+      throw new ConfigError(`${file}:${e.line}: ${e.message}`, { file, line: e.line }, { cause: e });
+    }
+    throw e;
+  }
+}
+
+export type PlatformType = 'VM' | 'DC';
+
+export interface DbSettings {
+  host: string;
+  port: number;
+  socketPath?: string;
+  database?: string;
+  user: string;
+  password: string;
+}
+
+export interface HTCondorPool {
+  /** `-pool` for condor_advertise/condor_status (the SWAMP collector). */
+  collectorHost: string | undefined;
+  /** `-pool` for condor_q/condor_rm (the central manager). */
+  manager: string | undefined;
+  /** `-name` of the schedd; undefined means "discover it" (legacy: condor_status -schedd -af Name). */
+  submitNode: string | undefined;
+}
+
+const TRUE_WORDS = new Set(['1', 'yes', 'true', 'on', 'y']);
+const FALSE_WORDS = new Set(['0', 'no', 'false', 'off', 'n', '']);
+// Host names, IPv4/IPv6 literals; refuses the shipped placeholders such as "<dataserver hostname>".
+const HOST_RE = /^[A-Za-z0-9._:-]{1,253}$/;
+
+/**
+ * A parsed swamp.conf. `get` is the raw ConfigReader::Simple view; the typed accessors apply the
+ * legacy defaults and validate, throwing a ConfigError that names the file and line of a bad value.
+ */
+export class SwampConfig {
+  readonly file: string;
+  readonly source: ConfigSource;
+  readonly #entries: ReadonlyMap<string, ConfigEntry>;
+
+  constructor(entries: ReadonlyMap<string, ConfigEntry>, file = '<text>', source: ConfigSource = 'text') {
+    this.#entries = entries;
+    this.file = file;
+    this.source = source;
+  }
+
+  /** Raw value as the legacy reader returned it, or undefined when the key is absent. */
+  get(key: string): string | undefined {
+    return this.#entries.get(key)?.value;
+  }
+
+  has(key: string): boolean {
+    return this.#entries.has(key);
+  }
+
+  /** Line the key was read from (for messages). */
+  lineOf(key: string): number | undefined {
+    return this.#entries.get(key)?.line;
+  }
+
+  /** Keys in ASCII order (ConfigReader::Simple::directives). */
+  keys(): string[] {
+    return [...this.#entries.keys()].sort();
+  }
+
+  /** Error for a bad value of `key`, naming the file and line. */
+  invalid(key: string, why: string): ConfigError {
+    const line = this.lineOf(key);
+    const where = line === undefined ? this.file : `${this.file}:${line}`;
+    return new ConfigError(`${where}: ${key}: ${why}`, { file: this.file, line, key });
+  }
+
+  /** Value, or `def` when the key is absent or empty (Perl `get(k) || default`). */
+  string(key: string, def: string): string;
+  string(key: string, def?: undefined): string | undefined;
+  string(key: string, def?: string): string | undefined {
+    const v = this.get(key);
+    return v === undefined || v === '' ? def : v;
+  }
+
+  /** Integer value (absent/empty -> def); anything else than digits is a ConfigError. */
+  int(key: string, def: number, range: { min?: number; max?: number } = {}): number {
+    const v = this.string(key);
+    if (v === undefined) return def;
+    if (!/^[-+]?\d+$/.test(v.trim())) throw this.invalid(key, `expected an integer, got ${JSON.stringify(v)}`);
+    const n = Number(v.trim());
+    if (!Number.isSafeInteger(n) || (range.min !== undefined && n < range.min) || (range.max !== undefined && n > range.max)) {
+      const bounds = `${range.min !== undefined ? ` min ${range.min}` : ''}${range.max !== undefined ? ` max ${range.max}` : ''}`;
+      throw this.invalid(key, `${v.trim()} is out of range${bounds}`);
+    }
+    return n;
+  }
+
+  /** yes/true/on/1 and no/false/off/0 (any case); absent -> def; anything else is a ConfigError. */
+  bool(key: string, def: boolean): boolean {
+    const v = this.get(key);
+    if (v === undefined) return def;
+    const w = v.trim().toLowerCase();
+    if (TRUE_WORDS.has(w)) return true;
+    if (FALSE_WORDS.has(w)) return false;
+    throw this.invalid(key, `expected yes/no, got ${JSON.stringify(v)}`);
+  }
+
+  host(key: string, def?: string): string | undefined {
+    const v = this.string(key) ?? def;
+    if (v === undefined) return undefined;
+    if (!HOST_RE.test(v)) throw this.invalid(key, `not a host name: ${JSON.stringify(v)} (template placeholder not replaced?)`);
+    return v;
+  }
+
+  port(key: string, def: number): number {
+    return this.int(key, def, { min: 1, max: 65535 });
+  }
+
+  // ---- gates and modes ------------------------------------------------------------------------
+
+  /** `SWAMPState`: launches are accepted only when ON. Absent -> off (legacy). */
+  get swampOn(): boolean {
+    const v = this.get('SWAMPState');
+    if (v === undefined) return false;
+    // Legacy matched /ON/i anywhere ("none", "JSON" counted as on); we accept only real yes-words.
+    return TRUE_WORDS.has(v.trim().toLowerCase());
+  }
+
+  /** `SWAMP-in-a-Box`: yes-words -> single host. Legacy treated any non-empty value (even "no") as SiB. */
+  get isSwampInABox(): boolean {
+    const v = this.get('SWAMP-in-a-Box');
+    return v !== undefined && TRUE_WORDS.has(v.trim().toLowerCase());
+  }
+
+  get internetInaccessible(): string {
+    return this.string('SWAMP-in-a-Box.internet-inaccessible', 'false');
+  }
+
+  // ---- directories ----------------------------------------------------------------------------
+
+  /** Our log directory (key `logDir`, new); legacy hard-coded /opt/swamp/log. */
+  get logDir(): string {
+    return this.string('logDir', DEFAULT_LOG_DIR);
+  }
+
+  /** BOG queue and job directories (key `runDir`, new); legacy hard-coded /opt/swamp/run. */
+  get runDir(): string {
+    return this.string('runDir', DEFAULT_RUN_DIR);
+  }
+
+  get resultsFolder(): string {
+    return this.string('resultsFolder', '/swamp/working/results/');
+  }
+
+  get reportUrl(): string {
+    return this.string('reporturl', 'https://HOSTNAME/results');
+  }
+
+  // ---- HTCondor -------------------------------------------------------------------------------
+
+  /** `htcondor_root`: when set, PATH/CONDOR_CONFIG/PYTHONPATH are derived from it (§6.3). */
+  get htcondorRoot(): string | undefined {
+    return this.string('htcondor_root');
+  }
+
+  /** Environment additions for HTCondor tools, as setHTCondorEnvironment did. Empty when no root. */
+  htcondorEnv(base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+    const root = this.htcondorRoot?.replace(/\/+$/, '');
+    if (!root) return {};
+    const path = `${root}/bin:${root}/sbin${base.PATH ? `:${base.PATH}` : ''}`;
+    const py = `${root}/lib/python${base.PYTHONPATH ? `:${base.PYTHONPATH}` : ''}`;
+    return { PATH: path, CONDOR_CONFIG: `${root}/etc/condor_config`, PYTHONPATH: py };
+  }
+
+  get htcondorCollectorHost(): string | undefined {
+    return this.host('htcondor_collector_host');
+  }
+
+  /**
+   * Pool addressing for non-SiB facilities (undefined in SWAMP-in-a-Box, where the local
+   * configuration is used). The manager defaults to the collector host rewritten as the legacy did
+   * (csacol -> csacon, <x>.<y>.org -> <x>.mirsam.org).
+   */
+  get htcondorPool(): HTCondorPool | undefined {
+    if (this.isSwampInABox) return undefined;
+    const collectorHost = this.htcondorCollectorHost;
+    let manager = this.host('htcondor_condor_manager');
+    if (manager === undefined && collectorHost !== undefined) {
+      manager = collectorHost.replace('csacol', 'csacon').replace(/(.*)\..*\.org$/, '$1.mirsam.org');
+    }
+    return { collectorHost, manager, submitNode: this.host('htcondor_submit_node') };
+  }
+
+  get assessmentMaxRetries(): number {
+    return this.int('htcondor_assessment_max_retries', 3, { min: 0, max: 1000 });
+  }
+
+  /** `preferred_platform_type`: VM or DC; anything else (or absent) -> VM, as the legacy did. */
+  get preferredPlatformType(): PlatformType {
+    const v = this.string('preferred_platform_type');
+    return v === 'DC' ? 'DC' : 'VM';
+  }
+
+  /** `computeBOGChecksums`: verify tool/package SHA-512 before launch. */
+  get computeBOGChecksums(): boolean {
+    return this.bool('computeBOGChecksums', false);
+  }
+
+  // ---- databases ------------------------------------------------------------------------------
+
+  /**
+   * The backend's DB account (legacy DBI `DBI:mysql:host=<dbPerlDsnHost>;port=<dbPerlDsnPort>`).
+   * A full DSN may instead be given in `dbPerlDsn` (new; DBI or mariadb/jdbc URL form).
+   */
+  get database(): DbSettings {
+    return this.#db('dbPerlDsn', 'dbPerlDsnHost', 'dbPerlDsnPort', 'dbPerlUser', 'dbPerlPass', 'java_agent');
+  }
+
+  /** Optional timing database (§6.5); undefined unless `useTimingDB = yes`. */
+  get timingDatabase(): (DbSettings & { schema: string | undefined }) | undefined {
+    if (this.get('useTimingDB') !== 'yes') return undefined;
+    return { ...this.#db('timingDsn', 'timingDsnHost', 'timingDsnPort', 'timingUser', 'timingPass', ''), schema: this.string('timingDatabase') };
+  }
+
+  #db(dsnKey: string, hostKey: string, portKey: string, userKey: string, passKey: string, defUser: string): DbSettings {
+    let ep: DbEndpoint = {};
+    const dsn = this.string(dsnKey);
+    if (dsn !== undefined) {
+      try {
+        ep = parseDsn(dsn);
+      } catch (e) {
+        throw this.invalid(dsnKey, e instanceof DsnError ? e.message : String(e));
+      }
+    }
+    const out: DbSettings = {
+      host: ep.host ?? this.host(hostKey, 'localhost') ?? 'localhost',
+      port: ep.port ?? this.port(portKey, 3306),
+      user: this.string(userKey) ?? ep.user ?? defUser,
+      password: this.get(passKey) ?? ep.password ?? '',
+    };
+    if (ep.socketPath !== undefined) out.socketPath = ep.socketPath;
+    if (ep.database !== undefined) out.database = ep.database;
+    return out;
+  }
+
+  // ---- viewers --------------------------------------------------------------------------------
+
+  get viewer(): {
+    masterViewer: string;
+    masterViewerType: PlatformType;
+    timeoutFrequencyMinutes: number;
+    timeoutDurationSeconds: number;
+    timeoutLastlogSeconds: number;
+    vmipLookupAttempts: number;
+    vmipLookupSleepSeconds: number;
+  } {
+    return {
+      masterViewer: this.string('master.viewer', 'codedx-3.5.5-viewer'),
+      masterViewerType: this.string('master.viewer.type') === 'DC' ? 'DC' : 'VM',
+      timeoutFrequencyMinutes: this.int('vruntimeout_frequency', 10, { min: 1 }),
+      timeoutDurationSeconds: this.int('vruntimeout_duration', 28800, { min: 0 }),
+      timeoutLastlogSeconds: this.int('vruntimeout_lastlog', 3600, { min: 0 }),
+      vmipLookupAttempts: this.int('vmip_lookup_attempts', 10, { min: 1 }),
+      vmipLookupSleepSeconds: this.int('vmip_lookup_sleep', 1, { min: 0 }),
+    };
+  }
+
+  // ---- misc -----------------------------------------------------------------------------------
+
+  get sonatypeIntegrator(): string {
+    return this.string('sonatype_integrator', 'SWAMP');
+  }
+
+  get swampApiWebServer(): string {
+    return this.string('swamp_api_web_server', 'HOSTNAME');
+  }
+
+  /** Legacy XML-RPC daemons (kept for tools that still talk to a Perl submit node). */
+  get launchPad(): { host: string; port: number } {
+    return { host: this.host('launchPadHost', 'localhost') ?? 'localhost', port: this.port('launchPadPort', 8085) };
+  }
+
+  get agentMonitor(): { host: string; port: number } {
+    return { host: this.host('agentMonitorHost', 'localhost') ?? 'localhost', port: this.port('agentMonitorPort', 8084) };
+  }
+}

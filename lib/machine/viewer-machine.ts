@@ -1,0 +1,327 @@
+/**
+ * The local platform's viewer machine: the executable of a vanilla-universe viewer job. It plays a
+ * Code Dx viewer VM/container (deployment:SecureDecisions/docker_vrun.sh, codedx_viewerdb.sh,
+ * Common/docker-viewer-management-service):
+ *
+ * start-up: RUNSHSTART, serve the viewer API on 127.0.0.1 (port given, or chosen by the OS), write
+ *   `127.0.0.1:<port>` to out/job_ip_address.txt (a real machine writes its bare IP and serves on
+ *   8443; the port is the local platform's addition), WROTEIPADDR, MYSQLSTART, MYSQLRUN,
+ *   [MYSQLDROP, USERDB when in/codedx.sql was restored], CREATEPROXY, [CONFIG when
+ *   in/codedx_config.tar was restored], PROPERTIES, TOMCATSTART, TOMCATRUN, TIMERSTART, VIEWERUP;
+ * up: answers the Code Dx API subset of viewer-api.ts until SIGTERM (HTCondor's graceful removal);
+ * optional idle timeout (checktimeout): CONNECTEDUSERS, TIMERSHUTDOWN, then the shutdown below;
+ * shutdown: VRUNSERVICESTOP, VIEWERDBBACKUP, dump the database to out/codedx.sql ->
+ *   VIEWERDBDUMPSUCCESS, tar the config dir to out/codedx_config.tar -> VIEWERDBCONFIGSUCCESS, bundle both
+ *   into out/codedx_viewerdb.tar.gz -> VIEWERDBBUNDLESUCCESS, VIEWERDOWN, exit 0.
+ *
+ * PostViewer stores out/codedx_viewerdb.tar.gz; the next launch extracts it into in/ (db_path), so
+ * the uploaded projects survive a stop/start exactly like a real viewer's. Our "codedx.sql" is a JSON
+ * dump (there is no MySQL here); only this machine reads it.
+ *
+ * Settings: argv, then run-params.sh (scratch dir or in/: PROJECT, APIKEY, VIEWER), then the BOG
+ * (`urluuid`, `apikey`, `viewer`, `local_machine_<key>`):
+ *   --job-dir D  --host 127.0.0.1  --port N (0 = any)  --delay-ms N (default 200)
+ *   --event-mode append|truncate  --idle-timeout-ms N  --project <urluuid>  --apikey <key>
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { access, appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors/index.js';
+import {
+  EventWriter,
+  ensureDirs,
+  intOption,
+  jobPaths,
+  parseRunParams,
+  readBog,
+  readTextIfExists,
+  sleep,
+  type EventMode,
+  type JobPaths,
+} from './common.js';
+import { tarGzPaths } from './tarball.js';
+import { createViewerApi, emptyDb, parseDb, type ViewerDb } from './viewer-api.js';
+
+export interface ViewerMachineSettings {
+  jobDir: string;
+  host: string;
+  port: number;
+  delayMs: number;
+  eventMode: EventMode;
+  idleTimeoutMs: number | undefined;
+  project: string | undefined;
+  apikey: string | undefined;
+  viewer: string;
+}
+
+export async function resolveViewerSettings(argv: readonly string[]): Promise<ViewerMachineSettings> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      'job-dir': { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'delay-ms': { type: 'string' },
+      'event-mode': { type: 'string' },
+      'idle-timeout-ms': { type: 'string' },
+      project: { type: 'string' },
+      apikey: { type: 'string' },
+    },
+    allowPositionals: false,
+    strict: true,
+  });
+  const jobDir = resolve(values['job-dir'] ?? process.cwd());
+  const p = jobPaths(jobDir);
+  // Docker viewers get ./run-params.sh in the scratch dir, VM viewers in/run-params.sh (PreViewer).
+  const params = parseRunParams(
+    ((await readTextIfExists(join(jobDir, 'run-params.sh'))) ?? '') + '\n' + ((await readTextIfExists(join(p.inDir, 'run-params.sh'))) ?? ''),
+  );
+  const bog = await readBog(p);
+  const pick = (...vals: (string | undefined)[]): string | undefined => vals.find((v) => v !== undefined && v !== '' && v !== 'null');
+  const host = values.host ?? bog.get('local_machine_host') ?? '127.0.0.1';
+  if (host !== '127.0.0.1' && host !== 'localhost') {
+    // The machine has no authentication beyond the API key: it must never listen beyond loopback
+    // (and the IP channel carries an IPv4 dotted quad).
+    throw new UsageError(`--host must be 127.0.0.1, got '${host}'`);
+  }
+  const eventMode = (values['event-mode'] ?? bog.get('local_machine_event_mode') ?? 'append') as EventMode;
+  if (eventMode !== 'append' && eventMode !== 'truncate') throw new UsageError(`unknown event mode '${String(eventMode)}'`);
+  const port = intOption('port', values.port ?? bog.get('local_machine_port')) ?? 0;
+  if (port > 65535) throw new UsageError(`--port out of range: ${port}`);
+  return {
+    jobDir,
+    host: '127.0.0.1',
+    port,
+    delayMs: intOption('delay-ms', values['delay-ms'] ?? bog.get('local_machine_delay_ms')) ?? 200,
+    eventMode,
+    idleTimeoutMs: intOption('idle-timeout-ms', values['idle-timeout-ms'] ?? bog.get('local_machine_idle_timeout_ms')),
+    project: pick(values.project, params.get('PROJECT'), bog.get('urluuid')),
+    apikey: pick(values.apikey, params.get('APIKEY'), bog.get('apikey')),
+    viewer: pick(params.get('VIEWER'), bog.get('viewer')) ?? 'CodeDX',
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolveListen((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Where the machine keeps its state: /var/lib/codedx/<PROJECT> of a real viewer. */
+export function stateDir(p: JobPaths, project: string | undefined): string {
+  return join(p.jobDir, 'viewer-state', project ?? 'PROJECT');
+}
+
+export interface ViewerRun {
+  /** Resolves with the port once the API listens (before VIEWERUP). */
+  port: Promise<number>;
+  /** Resolves with the exit code after the shutdown sequence. */
+  done: Promise<number>;
+}
+
+/**
+ * Plays the viewer until `stop` aborts (SIGTERM) or the idle timeout; see the header for the sequence.
+ */
+export function playViewer(s: ViewerMachineSettings, stop: AbortSignal): ViewerRun {
+  let portResolve!: (n: number) => void;
+  let portReject!: (e: unknown) => void;
+  const port = new Promise<number>((res, rej) => {
+    portResolve = res;
+    portReject = rej;
+  });
+  const done = run().catch((e: unknown) => {
+    portReject(e);
+    throw e;
+  });
+  // A caller that only awaits `done` must not see an unhandled rejection of `port`.
+  port.catch(() => undefined);
+  return { port, done };
+
+  async function run(): Promise<number> {
+    const p = jobPaths(s.jobDir);
+    await ensureDirs(p);
+    const ev = new EventWriter(p, s.eventMode);
+    const state = stateDir(p, s.project);
+    const configDir = join(state, 'config');
+    let ready = false;
+    let db: ViewerDb = emptyDb();
+    let lastActivity = Date.now();
+
+    const startup = async (): Promise<void> => {
+      const steps: (() => Promise<void>)[] = [
+        () => sleep(s.delayMs, stop),
+        async () => {
+          await writeFile(p.ipFile, `${s.host}:${actualPort}\n`);
+          await ev.record('WROTEIPADDR', `Wrote ${s.host}:${actualPort} to ${p.ipFile}`);
+        },
+        () => ev.record('MYSQLSTART', 'checking mysql service status'),
+        () => sleep(s.delayMs, stop),
+        () => ev.record('MYSQLRUN', 'Service mysql running'),
+        async () => {
+          const dump = await readTextIfExists(join(p.inDir, 'codedx.sql'));
+          if (dump === undefined) return;
+          await ev.record('MYSQLDROP', `Dropping and creating ${s.viewer} database`);
+          db = parseDb(dump);
+          await ev.record('USERDB', `Restoring ${s.viewer} user database from codedx.sql`);
+        },
+        async () => {
+          await rm(state, { recursive: true, force: true });
+          await mkdir(configDir, { recursive: true });
+          await ev.record('CREATEPROXY', `Extracting ${state}/config`);
+        },
+        async () => {
+          const configTar = join(p.inDir, 'codedx_config.tar');
+          if (!(await exists(configTar))) return;
+          await ev.record('CONFIG', `Restoring ${s.viewer} config from codedx_config.tar`);
+          const tar = await import('tar');
+          // node-tar refuses absolute paths and `..` entries by default: nothing lands outside `state`.
+          await tar.extract({ file: configTar, cwd: state });
+        },
+        async () => {
+          await ev.record('PROPERTIES', 'Setting system-key in codedx.props');
+          await appendFile(join(configDir, 'codedx.props'), `swa.admin.system-key=${s.apikey ?? ''}\n`);
+        },
+        () => ev.record('TOMCATSTART', 'Starting tomcat service'),
+        () => sleep(s.delayMs, stop),
+        async () => {
+          ready = true;
+          await ev.record('TOMCATRUN', 'Service tomcat running');
+        },
+        () => ev.record('TIMERSTART', 'Starting checktimeout'),
+        () => sleep(s.delayMs, stop),
+        () => ev.record('VIEWERUP', `${s.viewer} viewer is UP`),
+      ];
+      for (const st of steps) {
+        if (stop.aborted) return;
+        await st();
+      }
+    };
+
+    await ev.record('RUNSHSTART', `Starting ${s.viewer} viewer via run.sh (local machine)`);
+    await writeFile(join(p.outDir, 'run.epoch'), `${Math.floor(Date.now() / 1000)}\n`);
+    const api = createViewerApi({
+      project: s.project,
+      apikey: s.apikey,
+      configDir,
+      get db() {
+        return db;
+      },
+      isReady: () => ready,
+      onActivity: () => {
+        lastActivity = Date.now();
+      },
+    });
+    const server = createServer(api);
+    const actualPort = await listen(server, s.host, s.port);
+    portResolve(actualPort);
+    try {
+      // SIGTERM during start-up skips the rest of it and goes straight to the shutdown sequence,
+      // as the trap in docker-viewer-management-service does.
+      await startup();
+      const reason = await waitForStop(stop, s.idleTimeoutMs, () => lastActivity);
+      if (reason === 'idle') {
+        await ev.record('CONNECTEDUSERS', 'checking for connected users');
+        await ev.record('TIMERSHUTDOWN', `Shutting down ${s.viewer} viewer after timeout`);
+      }
+      await shutdown(p, ev, state, db);
+      return 0;
+    } finally {
+      ready = false;
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitForStop(stop: AbortSignal, idleMs: number | undefined, lastActivity: () => number): Promise<'signal' | 'idle'> {
+  while (!stop.aborted) {
+    if (idleMs !== undefined && Date.now() - lastActivity() >= idleMs) return 'idle';
+    await sleep(idleMs === undefined ? 3_600_000 : Math.min(1000, idleMs), stop);
+  }
+  return 'signal';
+}
+
+/** docker-viewer-management-service call_shutdown + codedx_viewerdb.sh. */
+async function shutdown(p: JobPaths, ev: EventWriter, state: string, db: ViewerDb): Promise<void> {
+  await ev.record('VRUNSERVICESTOP', 'Stopping with dump of viewer persistent data');
+  await ev.record('VIEWERDBBACKUP', `dump to ${join(p.outDir, 'codedx.sql')}`);
+  let dumped = false;
+  try {
+    await writeFile(join(p.outDir, 'codedx.sql'), JSON.stringify(db, null, 1) + '\n');
+    dumped = true;
+    await ev.record('VIEWERDBDUMPSUCCESS', 'dump completed');
+  } catch (e) {
+    await ev.record('VIEWERDBDUMPFAIL', `dump failed: ${String(e)}`);
+  }
+  let configTarred = false;
+  try {
+    await tarGzPaths(join(p.outDir, 'codedx_config.tar'), state, ['config'], false);
+    configTarred = true;
+    await ev.record('VIEWERDBCONFIGSUCCESS', 'tar of config completed');
+  } catch (e) {
+    await ev.record('VIEWERDBCONFIGFAIL', `tar of config failed: ${String(e)}`);
+  }
+  const members = [...(dumped ? ['codedx.sql'] : []), ...(configTarred ? ['codedx_config.tar'] : [])];
+  if (members.length === 0) {
+    await ev.record('VIEWERDBNOBUNDLE', 'no results to bundle');
+  } else {
+    try {
+      await tarGzPaths(join(p.outDir, 'codedx_viewerdb.tar.gz'), p.outDir, members);
+      await ev.record('VIEWERDBBUNDLESUCCESS', `bundled ${members.join(' ')} into codedx_viewerdb.tar.gz`);
+    } catch (e) {
+      await ev.record('VIEWERDBBUNDLEFAIL', `bundling failed: ${String(e)}`);
+    }
+  }
+  await ev.record('VIEWERDOWN', 'Shutting down viewer machine');
+}
+
+/** Program entry: runs until SIGTERM/SIGINT; returns the exit code. Reports the port on stderr. */
+/** Where the program's own messages go (stderr; tests pass a collector). */
+export interface MachineIo {
+  stderr: (text: string) => void;
+}
+
+const defaultIo: MachineIo = { stderr: (t) => void process.stderr.write(t) };
+
+export async function main(argv: string[], io: MachineIo = defaultIo): Promise<number> {
+  let settings: ViewerMachineSettings;
+  try {
+    settings = await resolveViewerSettings(argv);
+  } catch (e) {
+    io.stderr(`viewer-machine: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  const ac = new AbortController();
+  const onTerm = (): void => ac.abort();
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onTerm);
+  try {
+    const r = playViewer(settings, ac.signal);
+    r.port.then(
+      (port) => io.stderr(`viewer-machine: listening on ${settings.host}:${port}\n`),
+      () => undefined,
+    );
+    return await r.done;
+  } catch (e) {
+    io.stderr(`viewer-machine: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  } finally {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onTerm);
+  }
+}

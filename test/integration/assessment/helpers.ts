@@ -1,0 +1,173 @@
+/**
+ * A private installed tree for launch tests, under /tmp (visible inside the HTCondor chroot):
+ *   <T>/bin/{execute_execution_record,launchassessment} -> <project>/dist/bin/swamp
+ *   <T>/etc/swamp.conf   the local setup's config (scripts/local-config.sh) with this tree's log, run
+ *                        and results dirs and htcondor_root, so the program finds it from its argv0
+ *                        when mysqld (bare environment) starts it
+ *   <T>/log, <T>/run, <T>/results   owned by the DB's OS user (the DB-started worker writes there)
+ * Every test cleans up the jobs it submitted (condor_rm by exact SWAMP id) and its collector ads.
+ */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { anyOf, invalidate, isExactly, queryHistory, queryQueue, remove, swampIdConstraint, type HTCondorContext } from '../../../lib/htcondor/index.js';
+import { projectDir } from '../helpers/db-env.js';
+
+export const CTX: HTCondorContext = { timeoutMs: 30_000 };
+
+export interface Tree {
+  root: string;
+  bin: string;
+  config: string;
+  runDir: string;
+  logDir: string;
+  logFile: string;
+  /** Writes another config file in the tree with extra/override lines; returns its path. */
+  variant(name: string, lines: string[]): string;
+  remove(): void;
+}
+
+function dbUser(): { uid: number; gid: number } | undefined {
+  const r = spawnSync('id', ['-u', 'swamp'], { encoding: 'utf8' });
+  const g = spawnSync('id', ['-g', 'swamp'], { encoding: 'utf8' });
+  if (r.status !== 0 || g.status !== 0 || process.getuid?.() !== 0) return undefined;
+  return { uid: Number(r.stdout.trim()), gid: Number(g.stdout.trim()) };
+}
+
+export function binary(): string {
+  const b = join(projectDir(), 'dist', 'bin', 'swamp');
+  if (!existsSync(b)) throw new Error('dist/bin/swamp missing: run `node scripts/build.mjs` first');
+  return b;
+}
+
+function override(base: string, set: Record<string, string>, extra: string[] = []): string {
+  const keys = new Set(Object.keys(set));
+  const kept = base.split('\n').filter((l) => {
+    const k = /^\s*([^\s=]+)/.exec(l)?.[1];
+    return k === undefined || !keys.has(k);
+  });
+  return `${[...kept, ...Object.entries(set).map(([k, v]) => `${k} = ${v}`), ...extra].join('\n')}\n`;
+}
+
+export function makeTree(): Tree {
+  const root = mkdtempSync('/tmp/swamp-la-');
+  chmodSync(root, 0o755);
+  const dirs = ['bin', 'etc', 'log', 'run', 'results'].map((d) => join(root, d));
+  for (const d of dirs) mkdirSync(d);
+  const owner = dbUser();
+  for (const d of ['log', 'run', 'results']) {
+    const p = join(root, d);
+    if (owner) chownSync(p, owner.uid, owner.gid);
+    chmodSync(p, 0o1777);
+  }
+  for (const name of ['execute_execution_record', 'launchassessment']) symlinkSync(binary(), join(root, 'bin', name));
+  const gen = spawnSync(join(projectDir(), 'scripts', 'local-config.sh'), [], { encoding: 'utf8', timeout: 10_000 });
+  if (gen.status !== 0) throw new Error(`local-config.sh failed: ${gen.stderr}`);
+  const baseSettings = {
+    logDir: join(root, 'log'),
+    runDir: join(root, 'run'),
+    resultsFolder: `${join(root, 'results')}/`,
+    htcondor_root: process.env.SWAMP_CONDOR_HOST ?? '/opt/swamp-condor/host',
+    preferred_platform_type: 'local',
+    SWAMPState: 'ON',
+  };
+  const text = override(gen.stdout, baseSettings);
+  const config = join(root, 'etc', 'swamp.conf');
+  writeFileSync(config, text, { mode: 0o644 });
+  return {
+    root,
+    bin: join(root, 'bin'),
+    config,
+    runDir: join(root, 'run'),
+    logDir: join(root, 'log'),
+    logFile: join(root, 'log', 'launchassessment.log'),
+    variant(name, lines) {
+      const p = join(root, 'etc', `${name}.conf`);
+      const set: Record<string, string> = {};
+      for (const l of lines) {
+        const m = /^(\S+)\s*=\s*(.*)$/.exec(l);
+        if (m) set[m[1] as string] = m[2] as string;
+      }
+      writeFileSync(p, override(text, set), { mode: 0o644 });
+      return p;
+    },
+    remove() {
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs the program (no shell) and waits; a SIGKILLed worker shows as signal 'SIGKILL'. */
+export function runProgram(tree: Tree, name: string, args: string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
+  // No SWAMP_CONFIG: like mysqld's bare environment, the program finds <tree>/etc/swamp.conf from argv0.
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  delete base.SWAMP_CONFIG;
+  return spawnSync(join(tree.bin, name), args, { encoding: 'utf8', timeout: 120_000, env: { ...base, ...env } });
+}
+
+export interface LogLine {
+  msg: string;
+  execrunid?: string;
+  outcome?: string;
+  [k: string]: unknown;
+}
+
+export function logLines(tree: Tree): LogLine[] {
+  if (!existsSync(tree.logFile)) return [];
+  return readFileSync(tree.logFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as LogLine);
+}
+
+/** Waits until the worker logged `launch finished` for the id `count` times. */
+export async function waitForWorker(tree: Tree, id: string, count = 1, timeoutMs = 30_000): Promise<LogLine[]> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const done = logLines(tree).filter((l) => l.msg === 'launch finished' && l.execrunid === id);
+    if (done.length >= count) return done;
+    if (Date.now() > until) throw new Error(`worker for ${id} did not finish within ${timeoutMs} ms; log:\n${readFileSafe(tree.logFile)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function readFileSafe(p: string): string {
+  try {
+    return readFileSync(p, 'utf8').slice(-4000);
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Every job (queue + recent history) carrying the id, by exact equality. */
+export async function jobsOf(id: string): Promise<Array<{ cluster: number; where: 'queue' | 'history' }>> {
+  const constraint = swampIdConstraint(id);
+  const q = await queryQueue(CTX, { constraint, attributes: ['ClusterId'] });
+  const h = await queryHistory(CTX, { constraint, attributes: ['ClusterId'], limit: 10 });
+  const clusters = new Map<number, 'queue' | 'history'>();
+  for (const ad of q) clusters.set(Number(ad.ClusterId), 'queue');
+  for (const ad of h) if (!clusters.has(Number(ad.ClusterId))) clusters.set(Number(ad.ClusterId), 'history');
+  return [...clusters].map(([cluster, where]) => ({ cluster, where }));
+}
+
+/**
+ * condor_rm of every queued job of this tree (by the job dirs its run dir holds, and by the ids the
+ * tests created), and the ids' collector ads. Returns the job dirs that still had a queued job.
+ */
+export async function cleanup(tree: Tree, ids: readonly string[]): Promise<string[]> {
+  const dirs = readdirSync(tree.runDir).filter((n) => /^[am]swamp_/.test(n));
+  const clauses = [...dirs.map((d) => isExactly('SWAMP_submit_jobdir', d)), ...ids.map((id) => swampIdConstraint(id))];
+  let queued: string[] = [];
+  if (clauses.length > 0) {
+    const constraint = anyOf(...clauses);
+    const ads = await queryQueue(CTX, { constraint, attributes: ['ClusterId', 'SWAMP_submit_jobdir'] });
+    queued = ads.map((a) => String(a.SWAMP_submit_jobdir));
+    if (ads.length > 0) await remove(CTX, { constraint });
+  }
+  if (ids.length > 0) await invalidate(CTX, { names: ids }).catch(() => undefined);
+  return queued;
+}
+
+export function queueFiles(tree: Tree): string[] {
+  return readdirSync(tree.runDir).filter((n) => /\.(bog|launch|lock)$/.test(n));
+}

@@ -1,0 +1,541 @@
+/*
+ * sys_udf.c - sys_exec / sys_eval user-defined functions for MariaDB, written from scratch for
+ * swamp-backend (not derived from lib_mysqludf_sys). Full description: docs/database.md.
+ *
+ *   sys_exec(cmd) -> INTEGER  runs cmd, waits for it, returns its status.
+ *   sys_eval(cmd) -> STRING   runs cmd, returns what it wrote on stdout once every writer of the
+ *                             pipe has closed it (or the timeout fired).
+ *
+ * Defaults reproduce the deployed legacy library (legacy-backend.md §1.1), because the stored
+ * procedures and the web application were written against it:
+ *   - sys_exec returns the raw wait status (exit code * 256; signal N -> N);
+ *   - sys_eval drops the last byte of non-empty output ("x\n" -> "x"), returns NULL for no output.
+ * Beyond the legacy library:
+ *   - a timeout, after which the child's whole process group gets SIGKILL; sys_exec then returns the
+ *     status of the killed shell (non-zero: 9 raw, 137 in exit_status=code mode); sys_eval returns
+ *     what it had read so far (with the same last-byte rule), NULL if nothing;
+ *   - no descriptor of the server reaches the child (0 = /dev/null, 1 = pipe or server's stdout,
+ *     2 = server's stderr = error log, everything >= 3 closed);
+ *   - signal mask emptied and every signal disposition reset (mariadbd ignores SIGPIPE etc.);
+ *   - the child leads its own process group, so the timeout can kill what it started;
+ *   - one output buffer per statement, freed in _deinit (the legacy library leaked per row).
+ *
+ * Configuration: read in every _init (so a change applies to the next statement, no server restart)
+ * from $SWAMP_UDF_CONF (environment of mariadbd) or else <directory of this .so>/sys_udf.conf.
+ * A missing file means defaults. Format: "key = value" lines, '#' comments. Keys:
+ *   timeout_seconds  = 300     # 0 = no timeout
+ *   exit_status      = wait    # wait (legacy raw status) | code (exit code, 128+N on signal N)
+ *   chop_last_byte   = yes     # yes (legacy) | no (return stdout verbatim)
+ *   max_output_bytes = 16777216
+ *   mode             = shell   # shell (/bin/sh -c cmd, legacy) | strict (no shell, see below)
+ *   allow            = /abs/program   # repeatable; strict mode runs only these programs
+ * Strict mode: the command is split into words like a POSIX shell does with quotes ('...', "...",
+ * backslash) but with nothing expanded and no operators; the first word must be an absolute path
+ * listed by an allow line; it is executed directly (execve) without a shell.
+ *
+ * Build: see udf/Makefile (needs only gcc + libc6-dev; the server UDF ABI is declared below).
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef USE_SERVER_HEADERS
+#include <mysql.h>
+#else
+/* Server-side UDF ABI of MariaDB 10.x/11.x (layout of the server's include/mysql_com.h).
+ * Connector/C's headers declare UDF_INIT.max_length as unsigned int: wrong ABI, do not use them. */
+typedef char my_bool;
+enum Item_result { STRING_RESULT = 0, REAL_RESULT, INT_RESULT, ROW_RESULT, DECIMAL_RESULT, TIME_RESULT };
+typedef struct st_udf_args {
+  unsigned int arg_count;
+  enum Item_result *arg_type;
+  char **args;
+  unsigned long *lengths;
+  char *maybe_null;
+  const char **attributes;
+  unsigned long *attribute_lengths;
+  void *extension;
+} UDF_ARGS;
+typedef struct st_udf_init {
+  my_bool maybe_null;
+  unsigned int decimals;
+  unsigned long max_length;
+  char *ptr;
+  my_bool const_item;
+  void *extension;
+} UDF_INIT;
+#endif
+
+#define MYSQL_ERRMSG_SIZE 512
+#define CONF_NAME "sys_udf.conf"
+#define MAX_ALLOW 64
+
+extern char **environ;
+
+#define EXPORT __attribute__((visibility("default")))
+
+EXPORT my_bool sys_exec_init(UDF_INIT *initid, UDF_ARGS *args, char *message);
+EXPORT void sys_exec_deinit(UDF_INIT *initid);
+EXPORT long long sys_exec(UDF_INIT *initid, UDF_ARGS *args, char *is_null, char *error);
+EXPORT my_bool sys_eval_init(UDF_INIT *initid, UDF_ARGS *args, char *message);
+EXPORT void sys_eval_deinit(UDF_INIT *initid);
+EXPORT char *sys_eval(UDF_INIT *initid, UDF_ARGS *args, char *result, unsigned long *length,
+                      char *is_null, char *error);
+
+/* ------------------------------------------------------------------ configuration */
+
+typedef struct {
+  long timeout_ms;          /* 0 = none */
+  int raw_wait_status;      /* 1 = legacy */
+  int chop_last_byte;       /* 1 = legacy */
+  size_t max_output;
+  int strict;               /* 0 = /bin/sh -c */
+  int n_allow;
+  char *allow[MAX_ALLOW];
+} udf_conf;
+
+/* Per-statement state kept in initid->ptr. */
+typedef struct {
+  udf_conf conf;
+  char *out; /* sys_eval output of the current row */
+} udf_state;
+
+static void conf_defaults(udf_conf *c) {
+  memset(c, 0, sizeof *c);
+  c->timeout_ms = 300L * 1000;
+  c->raw_wait_status = 1;
+  c->chop_last_byte = 1;
+  c->max_output = 16UL * 1024 * 1024;
+}
+
+static void conf_free(udf_conf *c) {
+  int i;
+  for (i = 0; i < c->n_allow; i++) free(c->allow[i]);
+  c->n_allow = 0;
+}
+
+static char *trim(char *s) {
+  char *e;
+  while (*s && isspace((unsigned char)*s)) s++;
+  e = s + strlen(s);
+  while (e > s && isspace((unsigned char)e[-1])) *--e = '\0';
+  return s;
+}
+
+static int parse_bool(const char *v, int *out) {
+  if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "on")) { *out = 1; return 0; }
+  if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "off")) { *out = 0; return 0; }
+  return -1;
+}
+
+/* The config path: $SWAMP_UDF_CONF, else next to this shared object (= the server's plugin_dir,
+ * which we cannot query from inside a UDF). */
+static void conf_path(char *buf, size_t n) {
+  const char *env = getenv("SWAMP_UDF_CONF");
+  Dl_info info;
+  if (env && *env) { snprintf(buf, n, "%s", env); return; }
+  if (dladdr((void *)&conf_path, &info) && info.dli_fname && strchr(info.dli_fname, '/')) {
+    const char *slash = strrchr(info.dli_fname, '/');
+    snprintf(buf, n, "%.*s/%s", (int)(slash - info.dli_fname), info.dli_fname, CONF_NAME);
+    return;
+  }
+  snprintf(buf, n, "%s", CONF_NAME);
+}
+
+/* Returns 0, or -1 with a message for the SQL error (the statement then fails instead of running
+ * a command under a configuration the administrator did not intend). */
+static int conf_load(udf_conf *c, char *message) {
+  char path[PATH_MAX], line[1024];
+  FILE *f;
+  int lineno = 0;
+  conf_defaults(c);
+  conf_path(path, sizeof path);
+  f = fopen(path, "re");
+  if (!f) {
+    if (errno == ENOENT) return 0;
+    snprintf(message, MYSQL_ERRMSG_SIZE, "sys_udf: cannot read %.300s: %s", path, strerror(errno));
+    return -1;
+  }
+  while (fgets(line, sizeof line, f)) {
+    char *key, *val, *eq, *hash;
+    lineno++;
+    if ((hash = strchr(line, '#'))) *hash = '\0';
+    key = trim(line);
+    if (!*key) continue;
+    eq = strchr(key, '=');
+    if (!eq) goto bad;
+    *eq = '\0';
+    val = trim(eq + 1);
+    key = trim(key);
+    if (!strcmp(key, "timeout_seconds")) {
+      char *end;
+      double s = strtod(val, &end);
+      if (end == val || *end || s < 0) goto bad;
+      c->timeout_ms = (long)(s * 1000);
+    } else if (!strcmp(key, "exit_status")) {
+      if (!strcmp(val, "wait")) c->raw_wait_status = 1;
+      else if (!strcmp(val, "code")) c->raw_wait_status = 0;
+      else goto bad;
+    } else if (!strcmp(key, "chop_last_byte")) {
+      if (parse_bool(val, &c->chop_last_byte)) goto bad;
+    } else if (!strcmp(key, "max_output_bytes")) {
+      char *end;
+      unsigned long long v = strtoull(val, &end, 10);
+      if (end == val || *end || v == 0) goto bad;
+      c->max_output = (size_t)v;
+    } else if (!strcmp(key, "mode")) {
+      if (!strcmp(val, "shell")) c->strict = 0;
+      else if (!strcmp(val, "strict")) c->strict = 1;
+      else goto bad;
+    } else if (!strcmp(key, "allow")) {
+      if (val[0] != '/' || c->n_allow >= MAX_ALLOW) goto bad;
+      c->allow[c->n_allow] = strdup(val);
+      if (!c->allow[c->n_allow]) goto bad;
+      c->n_allow++;
+    } else {
+      goto bad;
+    }
+  }
+  fclose(f);
+  return 0;
+bad:
+  fclose(f);
+  conf_free(c);
+  snprintf(message, MYSQL_ERRMSG_SIZE, "sys_udf: %.300s line %d: bad or unknown setting", path, lineno);
+  return -1;
+}
+
+/* ------------------------------------------------------------------ strict-mode word splitting */
+
+/* Splits like a POSIX shell with quoting only: blanks separate words; '...' is literal; "..."
+ * is literal except \" \\ \$ \` and \<newline>; a backslash outside quotes escapes the next byte.
+ * Nothing is expanded. Characters a shell would treat as operators or expansions ($ ` ; & | < > ( )
+ * and unquoted * ? [ ~ #) are refused rather than taken literally, so a command built for the shell
+ * never silently means something else here. Returns a NULL-terminated argv (one allocation), or
+ * NULL with a reason. */
+static char **split_words(const char *s, const char **why) {
+  size_t n = strlen(s);
+  char **argv;
+  char *buf, *w;
+  size_t argc = 0, maxw = n / 2 + 2;
+  int in_word = 0;
+  argv = malloc(maxw * sizeof(char *) + n + 1);
+  if (!argv) { *why = "out of memory"; return NULL; }
+  buf = (char *)(argv + maxw);
+  w = buf;
+  while (*s) {
+    char ch = *s;
+    if (ch == ' ' || ch == '\t' || ch == '\n') {
+      if (in_word) { *w++ = '\0'; in_word = 0; }
+      s++;
+      continue;
+    }
+    if (!in_word) { argv[argc++] = w; in_word = 1; }
+    if (ch == '\'') {
+      s++;
+      while (*s && *s != '\'') *w++ = *s++;
+      if (!*s) { *why = "unterminated single quote"; free(argv); return NULL; }
+      s++;
+    } else if (ch == '"') {
+      s++;
+      while (*s && *s != '"') {
+        if (*s == '$' || *s == '`') { *why = "expansion inside double quotes"; free(argv); return NULL; }
+        if (*s == '\\' && (s[1] == '"' || s[1] == '\\' || s[1] == '$' || s[1] == '`')) { s++; *w++ = *s++; continue; }
+        if (*s == '\\' && s[1] == '\n') { s += 2; continue; }
+        *w++ = *s++;
+      }
+      if (!*s) { *why = "unterminated double quote"; free(argv); return NULL; }
+      s++;
+    } else if (ch == '\\') {
+      s++;
+      if (!*s) { *why = "trailing backslash"; free(argv); return NULL; }
+      if (*s == '\n') { s++; continue; }
+      *w++ = *s++;
+    } else if (strchr("$`;&|<>()*?[~#", ch) && !(ch == '#' && in_word && w > argv[argc - 1])) {
+      *why = "shell operator or expansion";
+      free(argv);
+      return NULL;
+    } else {
+      *w++ = *s++;
+    }
+  }
+  if (in_word) *w++ = '\0';
+  argv[argc] = NULL;
+  if (argc == 0) { *why = "empty command"; free(argv); return NULL; }
+  return argv;
+}
+
+/* ------------------------------------------------------------------ process handling */
+
+static long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void log_err(const char *what, const char *cmd) {
+  /* stderr of mariadbd is its error log */
+  fprintf(stderr, "sys_udf: %s: %.200s\n", what, cmd);
+  fflush(stderr);
+}
+
+/* Starts cmd. out_fd >= 0 becomes the child's stdout; out_fd < 0 keeps mariadbd's. */
+static int spawn_cmd(const udf_conf *c, const char *cmd, int out_fd, pid_t *pid) {
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t at;
+  sigset_t none, all;
+  char *sh_argv[] = {"sh", "-c", (char *)cmd, NULL};
+  char **argv = sh_argv, **words = NULL;
+  const char *prog = "/bin/sh";
+  int rc;
+
+  if (c->strict) {
+    const char *why = NULL;
+    int i, ok = 0;
+    words = split_words(cmd, &why);
+    if (!words) { log_err(why, cmd); return EINVAL; }
+    for (i = 0; i < c->n_allow; i++)
+      if (!strcmp(words[0], c->allow[i])) ok = 1;
+    if (!ok) { log_err("program not allowed in strict mode", cmd); free(words); return EPERM; }
+    argv = words;
+    prog = words[0];
+  }
+
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  if (out_fd >= 0) posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3); /* glibc >= 2.34: nothing of the server leaks */
+
+  posix_spawnattr_init(&at);
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&at, &none);
+  posix_spawnattr_setsigdefault(&at, &all);
+  posix_spawnattr_setpgroup(&at, 0); /* own process group: the timeout kills the whole tree */
+  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+
+  rc = posix_spawn(pid, prog, &fa, &at, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&at);
+  free(words);
+  return rc;
+}
+
+static void kill_group(pid_t pid) {
+  kill(-pid, SIGKILL);
+}
+
+/* Waits for pid until deadline_ms (0 = none). On timeout kills the group and reaps the child.
+ * Returns the wait status, or -1 on error. *timed_out tells whether the timeout fired. */
+static int wait_child(pid_t pid, long deadline_ms, int *timed_out) {
+  int st, pfd = -1;
+  pid_t r;
+  if (deadline_ms) pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  for (;;) {
+    if (!deadline_ms) {
+      r = waitpid(pid, &st, 0);
+    } else {
+      long left = deadline_ms - now_ms();
+      r = waitpid(pid, &st, WNOHANG);
+      if (r == 0) {
+        if (left <= 0) {
+          *timed_out = 1;
+          kill_group(pid);
+          deadline_ms = 0;
+          continue;
+        }
+        if (pfd >= 0) {
+          struct pollfd p = {pfd, POLLIN, 0};
+          poll(&p, 1, (int)(left > 1000 ? 1000 : left));
+        } else {
+          struct timespec ts = {0, 5 * 1000000L}; /* no pidfd (old kernel): poll every 5 ms */
+          nanosleep(&ts, NULL);
+        }
+        continue;
+      }
+    }
+    if (r == pid) break;
+    if (r < 0 && errno == EINTR) continue;
+    if (pfd >= 0) close(pfd);
+    return -1;
+  }
+  if (pfd >= 0) close(pfd);
+  return st;
+}
+
+static long long status_value(const udf_conf *c, int st) {
+  if (c->raw_wait_status) return st;
+  if (WIFEXITED(st)) return WEXITSTATUS(st);
+  if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
+  return st;
+}
+
+/* Deadline of this call: the optional second argument (seconds, 0 = none) overrides the
+ * configured timeout for one call, so a caller (or a test) can bound one command without changing
+ * the file that every other statement reads. */
+static long call_deadline(const udf_conf *c, UDF_ARGS *args) {
+  long ms = c->timeout_ms;
+  if (args->arg_count == 2 && args->args[1] != NULL) {
+    long long v = *(long long *)args->args[1];
+    ms = v > 0 ? (long)(v * 1000) : 0;
+  }
+  return ms ? now_ms() + ms : 0;
+}
+
+/* Server argument strings are not NUL-terminated: copy with the given length. An embedded NUL
+ * would silently cut the command, so it is refused. */
+static char *arg_cstr(UDF_ARGS *args) {
+  char *s;
+  if (args->args[0] == NULL) return NULL;
+  if (memchr(args->args[0], '\0', args->lengths[0])) return NULL;
+  s = malloc(args->lengths[0] + 1);
+  if (!s) return NULL;
+  memcpy(s, args->args[0], args->lengths[0]);
+  s[args->lengths[0]] = '\0';
+  return s;
+}
+
+static my_bool common_init(UDF_INIT *initid, UDF_ARGS *args, char *message, const char *name) {
+  udf_state *st;
+  if (args->arg_count != 1 && args->arg_count != 2) {
+    snprintf(message, MYSQL_ERRMSG_SIZE, "%s(command [, timeout_seconds]) takes one or two arguments", name);
+    return 1;
+  }
+  args->arg_type[0] = STRING_RESULT;
+  if (args->arg_count == 2) args->arg_type[1] = INT_RESULT;
+  st = calloc(1, sizeof *st);
+  if (!st) { snprintf(message, MYSQL_ERRMSG_SIZE, "%s: out of memory", name); return 1; }
+  if (conf_load(&st->conf, message)) { free(st); return 1; }
+  initid->ptr = (char *)st;
+  initid->maybe_null = 1;
+  initid->const_item = 0;
+  return 0;
+}
+
+static void common_deinit(UDF_INIT *initid) {
+  udf_state *st = (udf_state *)initid->ptr;
+  if (!st) return;
+  conf_free(&st->conf);
+  free(st->out);
+  free(st);
+  initid->ptr = NULL;
+}
+
+/* ------------------------------------------------------------------ sys_exec */
+
+my_bool sys_exec_init(UDF_INIT *initid, UDF_ARGS *args, char *message) {
+  return common_init(initid, args, message, "sys_exec");
+}
+
+void sys_exec_deinit(UDF_INIT *initid) { common_deinit(initid); }
+
+long long sys_exec(UDF_INIT *initid, UDF_ARGS *args, char *is_null, char *error) {
+  udf_state *s = (udf_state *)initid->ptr;
+  pid_t pid;
+  int st, timed_out = 0;
+  long deadline;
+  char *cmd = arg_cstr(args);
+  (void)error;
+  if (!cmd) { *is_null = 1; return 0; }
+  deadline = call_deadline(&s->conf, args);
+  if (spawn_cmd(&s->conf, cmd, -1, &pid) != 0) { free(cmd); *is_null = 1; return 0; }
+  st = wait_child(pid, deadline, &timed_out);
+  if (timed_out) log_err("sys_exec timed out, process group killed", cmd);
+  free(cmd);
+  if (st < 0) { *is_null = 1; return 0; }
+  return status_value(&s->conf, st);
+}
+
+/* ------------------------------------------------------------------ sys_eval */
+
+my_bool sys_eval_init(UDF_INIT *initid, UDF_ARGS *args, char *message) {
+  if (common_init(initid, args, message, "sys_eval")) return 1;
+  initid->max_length = 65535; /* metadata only: the column type of CREATE ... SELECT */
+  return 0;
+}
+
+void sys_eval_deinit(UDF_INIT *initid) { common_deinit(initid); }
+
+char *sys_eval(UDF_INIT *initid, UDF_ARGS *args, char *result, unsigned long *length,
+               char *is_null, char *error) {
+  udf_state *s = (udf_state *)initid->ptr;
+  int fds[2], timed_out = 0;
+  pid_t pid;
+  char *buf = NULL, *cmd;
+  size_t len = 0, cap = 0, max = s->conf.max_output;
+  int keep = 1;
+  long deadline;
+  (void)result;
+  (void)error;
+
+  free(s->out);
+  s->out = NULL;
+
+  cmd = arg_cstr(args);
+  if (!cmd) { *is_null = 1; return NULL; }
+  deadline = call_deadline(&s->conf, args);
+  /* O_CLOEXEC: a child spawned at the same moment by another server thread must not inherit our
+   * write end, or this call would wait for that unrelated child. */
+  if (pipe2(fds, O_CLOEXEC) != 0) { free(cmd); *is_null = 1; return NULL; }
+  if (spawn_cmd(&s->conf, cmd, fds[1], &pid) != 0) {
+    free(cmd); close(fds[0]); close(fds[1]); *is_null = 1; return NULL;
+  }
+  close(fds[1]);
+
+  for (;;) {
+    ssize_t n;
+    char tmp[8192];
+    if (deadline) {
+      long left = deadline - now_ms();
+      struct pollfd p = {fds[0], POLLIN, 0};
+      int pr;
+      if (left <= 0) { timed_out = 1; break; }
+      pr = poll(&p, 1, (int)(left > 60000 ? 60000 : left));
+      if (pr < 0 && errno != EINTR) break;
+      if (pr <= 0) continue;
+    }
+    n = read(fds[0], tmp, sizeof tmp);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break; /* EOF: every writer closed the pipe */
+    if (keep && len < max) {
+      size_t take = (size_t)n;
+      if (len + take > max) take = max - len;
+      if (len + take > cap) {
+        size_t ncap = cap ? cap * 2 : 16384;
+        char *nb;
+        while (ncap < len + take) ncap *= 2;
+        nb = realloc(buf, ncap);
+        if (!nb) { keep = 0; continue; } /* out of memory: keep what we have, drain the rest */
+        buf = nb;
+        cap = ncap;
+      }
+      memcpy(buf + len, tmp, take);
+      len += take;
+    } /* else keep draining so the child never blocks on a full pipe */
+  }
+  if (timed_out) kill_group(pid);
+  close(fds[0]);
+  wait_child(pid, timed_out ? 0 : deadline, &timed_out);
+  if (timed_out) log_err("sys_eval timed out, process group killed", cmd);
+  free(cmd);
+
+  if (len == 0) { free(buf); *is_null = 1; return NULL; }
+  if (s->conf.chop_last_byte) len--;
+  s->out = buf;
+  *length = len;
+  return buf;
+}
