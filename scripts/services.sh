@@ -40,7 +40,7 @@ case "$cmd" in
 up)
   "$ROOT/scripts/ensure-swamp-user.sh" >/dev/null
   "$ROOT/services/mariadb/db.sh" start
-  SWAMP_SHARED_DIRS="$ROOT" "$ROOT/services/condor/pool.sh" start
+  SWAMP_SHARED_DIRS="${SWAMP_SHARED_DIRS:-$ROOT}" "$ROOT/services/condor/pool.sh" start
   layout
   write_env
   echo "services up; environment in $LOCAL/env" >&2
