@@ -57,7 +57,9 @@ write_env() {
 case "$cmd" in
 up)
   "$ROOT/scripts/ensure-swamp-user.sh" >/dev/null
+  "$ROOT/services/mariadb/db.sh" install
   "$ROOT/services/mariadb/db.sh" start
+  "$ROOT/services/condor/setup.sh"
   SWAMP_SHARED_DIRS="${SWAMP_SHARED_DIRS:-$ROOT}" "$ROOT/services/condor/pool.sh" start
   layout
   write_env

@@ -41,7 +41,8 @@ export const PROGRAMS: readonly ProgramInfo[] = [
   },
   {
     name: 'jobhook',
-    aliases: ['vmu_perl_launcher'],
+    // HTCondor's starter runs PreCmd/PostCmd with argv[0] = condor_Prescript / condor_Postscript
+    aliases: ['vmu_perl_launcher', 'condor_Prescript', 'condor_Postscript'],
     summary: 'HTCondor PreCmd/PostCmd hook: PreAssessment|PostAssessment|PreViewer|PostViewer',
     load: async () => (await import('./jobhook.js')).main,
   },

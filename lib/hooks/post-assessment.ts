@@ -1,0 +1,319 @@
+/**
+ * PostAssessment (legacy vmu_PostAssessment.pl, legacy-backend.md §4.5): runs after the machine stopped.
+ * Preserves in/ and out/ in `<resultsFolder>/<execrunuid>/`, finds the results, records them
+ * (insert_results, or the metric_run row), and writes the final status to the collector and the DB.
+ * The exit code is HTCondor's: 5 asks for another start (only while a retry remains), 0 otherwise.
+ */
+import { randomUUID } from 'node:crypto';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { readBogFile } from '../bog/index.js';
+import { dirAccess, readTarMember } from '../native/failed-report.js';
+import { generateStatusList, parseProperties, serializeReport } from '../native/status-out.js';
+import { assessmentStatusAd } from '../status/ads.js';
+import { AssessmentStatus, withRetry } from '../status/catalogue.js';
+import { tarDirectory } from './archive.js';
+import { directorySize, sha512File, type HookContext } from './context.js';
+import { isSonatypeTool } from './inputs.js';
+import { finalDecision, statusOutFacts } from './outcome.js';
+import { notifyCompletion } from './notify.js';
+import { metricLineCounts } from './metric.js';
+import { platformOf } from './settings.js';
+import { extractOutputDisk } from './vm.js';
+
+export const INPUT_ARCHIVE = 'inputdisk.tar.gz';
+export const OUTPUT_ARCHIVE = 'outputdisk.tar.gz';
+/** insert_results.status_out_in is VARCHAR(3000). */
+const STATUS_OUT_MAX = 3000;
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function readConf(path: string): Promise<Map<string, string> | undefined> {
+  const t = await readText(path);
+  return t === undefined ? undefined : parseProperties(t);
+}
+
+export interface PreservedData {
+  ok: boolean;
+  packageArchive: string | undefined;
+  logFile: string | undefined;
+}
+
+/** Step 5: archives of in/ and out/, status.out, run.out and the package archive into the results folder. */
+export async function preserveAssessmentData(ctx: HookContext, resultsDir: string): Promise<PreservedData> {
+  const { paths, log } = ctx;
+  let ok = true;
+  const fail = (msg: string, e?: unknown): void => {
+    ok = false;
+    log.error(msg, e === undefined ? undefined : { error: e });
+  };
+  try {
+    await tarDirectory(join(resultsDir, INPUT_ARCHIVE), paths.scratch, 'in');
+  } catch (e) {
+    fail('tar of in/ failed', e);
+  }
+  try {
+    await copyFile(join(ctx.settings.etcDir, 'versions.txt'), join(paths.outDir, 'versions.txt'));
+  } catch {
+    log.info('no versions.txt to add to out/');
+  }
+  try {
+    await tarDirectory(join(resultsDir, OUTPUT_ARCHIVE), paths.scratch, 'out');
+  } catch (e) {
+    fail('tar of out/ failed', e);
+  }
+  try {
+    await copyFile(join(paths.outDir, 'status.out'), join(resultsDir, 'status.out'));
+  } catch (e) {
+    fail('status.out not found', e);
+  }
+  let logFile: string | undefined;
+  try {
+    await copyFile(join(paths.outDir, 'run.out'), join(resultsDir, 'run.out'));
+    logFile = join(resultsDir, 'run.out');
+  } catch (e) {
+    fail('run.out not found', e);
+  }
+  let packageArchive: string | undefined;
+  const name = (await readConf(join(paths.inDir, 'package.conf')))?.get('package-archive');
+  if (!name || name.includes('/')) fail('package-archive not found in in/package.conf');
+  else {
+    try {
+      await copyFile(join(paths.inDir, name), join(resultsDir, name));
+      packageArchive = join(resultsDir, name);
+    } catch (e) {
+      fail(`package archive in/${name} not found`, e);
+    }
+  }
+  return { ok, packageArchive, logFile };
+}
+
+export interface PreservedResults {
+  ok: boolean;
+  haveResults: boolean;
+  resultFile: string;
+}
+
+/**
+ * Step 7: the result file. SCARF (parsed_results archive) for most tools, the AHC archive for Sonatype;
+ * without results, or when the framework did not pass, the error results archive is kept and the
+ * output archive becomes the result file.
+ */
+export async function preserveAssessmentResults(ctx: HookContext, bog: Readonly<Record<string, string>>, pass: boolean, resultsDir: string): Promise<PreservedResults> {
+  const out = ctx.paths.outDir;
+  const log = ctx.log;
+  let haveResults = false;
+  let resultFile = '';
+  const member = async (confName: string, archiveKey: string, dirKey: string, fileName: string | undefined): Promise<Buffer | null> => {
+    const conf = await readConf(join(out, confName));
+    const archive = conf?.get(archiveKey);
+    const dir = conf?.get(dirKey);
+    if (!conf || !archive || !dir || !fileName || archive.includes('/')) return null;
+    return readTarMember(join(out, archive), `${dir}/${fileName}`);
+  };
+  if (isSonatypeTool(bog)) {
+    const name = (await readConf(join(out, 'results.conf')))?.get('ahc-results-archive');
+    const data = await member('results.conf', 'results-archive', 'results-dir', name);
+    if (data !== null && name) {
+      resultFile = join(resultsDir, basename(name));
+      await writeFile(resultFile, data);
+      haveResults = true;
+    }
+  } else {
+    const conf = await readConf(join(out, 'parsed_results.conf'));
+    const name = conf?.get('parsed-results-file');
+    const data = await member('parsed_results.conf', 'parsed-results-archive', 'parsed-results-dir', name);
+    if (data !== null && name) {
+      resultFile = join(resultsDir, basename(name));
+      await writeFile(resultFile, data);
+      haveResults = true;
+      for (const extra of ['weaknesses.txt', 'weakness_count.out']) {
+        const w = await member('parsed_results.conf', 'parsed-results-archive', 'parsed-results-dir', extra);
+        if (w !== null) await writeFile(join(resultsDir, extra), w);
+      }
+    }
+  }
+  log.info('results', { haveResults, resultFile });
+  let ok = true;
+  if (!haveResults || !pass) {
+    try {
+      await copyFile(join(out, 'results.tar.gz'), join(resultsDir, 'results.tar.gz'));
+    } catch {
+      log.error('out/results.tar.gz not found');
+      ok = false;
+    }
+    resultFile = join(resultsDir, OUTPUT_ARCHIVE);
+  }
+  return { ok, haveResults, resultFile };
+}
+
+async function copyInto(dir: string, file: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const dest = join(dir, basename(file));
+  await copyFile(file, dest);
+  return dest;
+}
+
+async function checksumOrNull(path: string | undefined): Promise<string | null> {
+  return path ? sha512File(path) : null;
+}
+
+/** Step 8: copy into the project (or metric) store and record the result in the DB; true on SUCCESS. */
+export async function saveResults(
+  ctx: HookContext,
+  bog: Readonly<Record<string, string>>,
+  r: { resultFile: string; packageArchive: string | undefined; logFile: string | undefined; report: string | undefined; weaknesses: number | undefined; locSum: number; statusOut: string; firstFailure: string },
+): Promise<boolean> {
+  const { args, settings, log } = ctx;
+  const statusOut = r.statusOut.length > STATUS_OUT_MAX ? r.statusOut.slice(0, STATUS_OUT_MAX) : r.statusOut;
+  if (args.family === 'metric') {
+    const dir = join(settings.metricsFolder, args.execrunuid);
+    const path = await copyInto(dir, r.resultFile);
+    const rs = await ctx.db.saveMetricResult(args.execrunuid, { resultPath: path, resultChecksum: await sha512File(path), statusOut, statusOutErrorMsg: r.firstFailure });
+    log.info('metric result saved', { path, rows: rs });
+    return rs === 1;
+  }
+  const projectId = bog.projectid ?? '';
+  if (!/^[0-9A-Za-z-]{1,64}$/.test(projectId)) throw new Error(`BOG projectid ${JSON.stringify(projectId)} is not a project uuid`);
+  const resultUuid = randomUUID();
+  const resultsDir = join(settings.projectsFolder, projectId, 'A-Results', resultUuid);
+  const resultPath = await copyInto(resultsDir, r.resultFile);
+  const sourcePath = r.packageArchive ? await copyInto(resultsDir, r.packageArchive) : undefined;
+  if (r.report) await copyInto(resultsDir, r.report);
+  const logPath = r.logFile ? await copyInto(join(settings.projectsFolder, projectId, 'A-Logs', resultUuid), r.logFile) : undefined;
+  const rs = await ctx.db.insertResults({
+    executionRecordUuid: args.execrunuid,
+    assessmentResultUuid: resultUuid,
+    resultPath,
+    resultChecksum: await sha512File(resultPath),
+    sourceArchivePath: sourcePath ?? null,
+    sourceArchiveChecksum: await checksumOrNull(sourcePath),
+    logPath: logPath ?? null,
+    logChecksum: await checksumOrNull(logPath),
+    weaknessCount: r.weaknesses ?? -1,
+    linesOfCode: r.locSum,
+    statusOut,
+    statusOutErrorMsg: r.firstFailure,
+  });
+  log.info('insert_results', { result: rs, resultUuid, resultPath });
+  return rs === 'SUCCESS';
+}
+
+export async function postAssessment(ctx: HookContext): Promise<number> {
+  const { args, log, paths, settings } = ctx;
+  const sfx = (t: string): string => withRetry(t, args.numJobStarts, settings.maxRetries);
+  await ctx.stopMonitor();
+  let bog: Record<string, string> = {};
+  try {
+    bog = readBogFile(join(paths.scratch, `${args.execrunuid}.bog`));
+  } catch (e) {
+    log.error('BOG not readable', { error: e });
+  }
+  const userUuid = bog.userid || 'null';
+  const projectId = bog.projectid || 'null';
+  const publish = (status: string): Promise<void> =>
+    ctx.publisher
+      .publish(assessmentStatusAd({ execrunuid: args.execrunuid, vmhostname: args.vmhostname, status, userUuid, projectId }))
+      .catch((e: unknown) => log.error('advertise failed', { status, error: e }));
+
+  await publish(sfx(AssessmentStatus.Extracting));
+  if (platformOf(bog) === 'vm') {
+    try {
+      await ctx.checkTools(['guestfish']);
+      await ctx.runTool(extractOutputDisk('out'), paths.scratch);
+    } catch (e) {
+      log.error('output disk extraction failed', { error: e });
+      await publish(sfx(AssessmentStatus.FailedToExtract));
+    }
+  }
+
+  await publish(sfx(AssessmentStatus.PostProcessing));
+  const statusOut = await readText(join(paths.outDir, 'status.out'));
+  const facts = statusOutFacts(statusOut);
+  log.info('status.out', { found: facts.found, pass: facts.pass, retry: facts.retry, weaknesses: facts.weaknesses, firstFailure: facts.firstFailure });
+  if (!facts.pass) {
+    const runOut = await readText(join(paths.outDir, 'run.out'));
+    if (runOut !== undefined) log.info('run.out of a run that did not pass', { runOut: runOut.slice(-8192) });
+  }
+
+  const resultsRoot = bog.resultsfolder || settings.resultsFolder;
+  const resultsDir = join(resultsRoot, args.execrunuid);
+  let data: PreservedData = { ok: false, packageArchive: undefined, logFile: undefined };
+  let results: PreservedResults = { ok: false, haveResults: false, resultFile: join(resultsDir, OUTPUT_ARCHIVE) };
+  let report: string | undefined;
+  let locSum = -1;
+  try {
+    await mkdir(resultsDir, { recursive: true });
+    data = await preserveAssessmentData(ctx, resultsDir);
+    if (!data.ok) await publish(sfx(AssessmentStatus.FailedToPreserveData));
+    else if (/synopsys|coverity/i.test(bog.toolname ?? '') && data.packageArchive) locSum = await ctx.linesOfCode(data.packageArchive);
+    try {
+      report = join(resultsDir, 'assessment-report.json');
+      await writeFile(report, serializeReport(await generateStatusList(dirAccess(paths.outDir))));
+    } catch (e) {
+      log.error('assessment-report.json failed', { error: e });
+      report = undefined;
+    }
+    results = await preserveAssessmentResults(ctx, bog, facts.pass, resultsDir);
+    if (!results.ok) await publish(sfx(AssessmentStatus.FailedToPreserveResults));
+    else if (results.haveResults && args.family === 'metric' && /cloc/i.test(bog.toolname ?? '')) {
+      const counts = await metricLineCounts(results.resultFile);
+      if (counts) await ctx.db.updateMetricLineCounts(args.execrunuid, counts);
+    }
+  } catch (e) {
+    log.error('preserving the assessment failed', { error: e });
+    await publish(sfx(AssessmentStatus.FailedToPreserveResults));
+  }
+
+  await publish(sfx(AssessmentStatus.SavingResults));
+  let saved = false;
+  try {
+    saved = await saveResults(ctx, bog, {
+      resultFile: results.resultFile,
+      packageArchive: data.packageArchive,
+      logFile: data.logFile,
+      report,
+      weaknesses: facts.weaknesses,
+      locSum,
+      statusOut: statusOut ?? '',
+      firstFailure: facts.firstFailure,
+    });
+  } catch (e) {
+    log.error('saving the results failed', { error: e });
+  }
+  if (!saved) await publish(sfx(AssessmentStatus.FailedToSave));
+
+  const d = finalDecision({ facts, haveResults: results.haveResults, savedInDb: saved, numJobStarts: args.numJobStarts, maxRetries: settings.maxRetries });
+  const level = d.status.startsWith(AssessmentStatus.FinishedWithErrors) ? 'error' : 'info';
+  log[level](`Assessment: ${args.execrunuid} ${d.status}`, { exitCode: d.exitCode });
+  await publish(d.status);
+  try {
+    await ctx.db.updateStatus(args.execrunuid, d.status, true);
+  } catch (e) {
+    log.error('recording the final status failed', { error: e });
+  }
+  if (d.complete) {
+    try {
+      await ctx.db.setCompleteFlag(args.execrunuid, true);
+    } catch (e) {
+      log.warn('setting complete_flag failed', { error: e });
+    }
+    if (bog.notify_when_complete_flag === '1' || bog.notify_when_complete_flag === 'true') {
+      if (settings.apiWebServer === undefined) log.error('assessment notification failed - no swamp_api_web_server in swamp.conf');
+      else await notifyCompletion(settings.apiWebServer, args.execrunuid, log);
+    }
+  }
+  try {
+    await ctx.db.updateRun(args.execrunuid, { slot_size_end: String(await directorySize(paths.scratch)) });
+  } catch (e) {
+    log.warn('recording slot_size_end failed', { error: e });
+  }
+  log.info(`PostAssessment: ${args.execrunuid} Exit ${d.exitCode}`);
+  return d.exitCode;
+}

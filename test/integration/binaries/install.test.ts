@@ -1,0 +1,77 @@
+/**
+ * make install into a DESTDIR, the installed binary running without Node on the PATH, and
+ * make uninstall removing exactly what install put there.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(process.env.SWAMP_ROOT ?? process.cwd());
+const PREFIX = '/opt/swamp';
+let dest = '';
+
+beforeAll(() => {
+  dest = mkdtempSync(join(tmpdir(), 'swamp-install-'));
+  execFileSync('make', ['--no-print-directory', 'install', `DESTDIR=${dest}`, `PREFIX=${PREFIX}`, 'LEGACY_BINDIR=/usr/local/bin', 'SWAMP_USER=swamp'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 300_000,
+  });
+}, 320_000);
+
+afterAll(() => {
+  if (dest) rmSync(dest, { recursive: true, force: true });
+});
+
+test('the binary, every program name and the legacy names are installed', () => {
+  const bin = join(dest, PREFIX, 'bin');
+  expect(statSync(join(bin, 'swamp')).mode & 0o777).toBe(0o755);
+  const programs = (JSON.parse(readFileSync(join(ROOT, 'pkg.config.json'), 'utf8')) as { programs: string[] }).programs;
+  for (const p of programs) expect(readlinkSync(join(bin, p))).toBe('swamp');
+  for (const p of ['execute_execution_record', 'launch_viewer', 'kill_run']) {
+    expect(readlinkSync(join(dest, 'usr/local/bin', p))).toBe(`${PREFIX}/bin/swamp`);
+  }
+});
+
+test('log dir is world-writable with the sticky bit, run dir group-writable', () => {
+  expect(statSync(join(dest, PREFIX, 'log')).mode & 0o7777).toBe(0o1777);
+  expect(statSync(join(dest, PREFIX, 'run')).mode & 0o777).toBe(0o775);
+});
+
+test('systemd units, cron alternative, logrotate and example config carry the prefix', () => {
+  const service = readFileSync(join(dest, 'etc/systemd/system/swamp-drain.service'), 'utf8');
+  expect(service).toContain(`ExecStart=${PREFIX}/bin/launchassessment --drain`);
+  expect(service).toContain('User=swamp');
+  expect(readFileSync(join(dest, 'etc/systemd/system/swamp-drain.timer'), 'utf8')).toContain('OnUnitActiveSec=1min');
+  expect(readFileSync(join(dest, PREFIX, 'share/swamp-backend/cron/swamp-backend'), 'utf8')).toContain(`${PREFIX}/bin/launchassessment --drain`);
+  expect(readFileSync(join(dest, 'etc/logrotate.d/swamp-backend'), 'utf8')).toContain(`${PREFIX}/log/*.log`);
+  expect(existsSync(join(dest, PREFIX, 'etc/swamp.conf.example'))).toBe(true);
+});
+
+test('the installed binary runs with no node anywhere on the PATH', () => {
+  const bin = join(dest, PREFIX, 'bin');
+  for (const name of ['killjob', 'launchassessment', 'launchviewer', 'monitorjob', 'jobhook']) {
+    const r = spawnSync(join(bin, name), ['--help'], { env: { PATH: '/nonexistent', HOME: '/nonexistent' }, encoding: 'utf8', timeout: 20_000 });
+    expect({ name, status: r.status }).toEqual({ name, status: 0 });
+    expect(r.stdout.length).toBeGreaterThan(0);
+  }
+  // the multi-call entry lists its programs
+  const r = spawnSync(join(bin, 'swamp'), ['--help'], { env: { PATH: '/nonexistent' }, encoding: 'utf8', timeout: 20_000 });
+  expect(r.stdout).toContain('launchassessment');
+});
+
+test('make uninstall removes what install put there and keeps local files', () => {
+  writeFileSync(join(dest, PREFIX, 'etc/swamp.conf'), 'SWAMPState = ON\n');
+  writeFileSync(join(dest, PREFIX, 'log/keep.log'), 'x\n');
+  execFileSync('make', ['--no-print-directory', 'uninstall', `DESTDIR=${dest}`, `PREFIX=${PREFIX}`, 'LEGACY_BINDIR=/usr/local/bin'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 60_000,
+  });
+  expect(existsSync(join(dest, PREFIX, 'bin/swamp'))).toBe(false);
+  expect(() => lstatSync(join(dest, 'usr/local/bin/kill_run'))).toThrow();
+  expect(existsSync(join(dest, 'etc/systemd/system/swamp-drain.service'))).toBe(false);
+  expect(existsSync(join(dest, PREFIX, 'etc/swamp.conf'))).toBe(true);
+  expect(existsSync(join(dest, PREFIX, 'log/keep.log'))).toBe(true);
+});

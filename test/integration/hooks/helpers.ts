@@ -1,0 +1,116 @@
+/** Helpers of the hook integration tests: our programs from dist/bin, the collector, a scratch dir. */
+import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tar from 'tar';
+import { formatBog } from '../../../lib/bog/index.js';
+import { isExactly, queryAds, type HTCondorContext } from '../../../lib/htcondor/index.js';
+import { run, type RunResult } from '../../../lib/proc/run.js';
+
+export const ROOT = process.cwd();
+export const BIN = join(ROOT, 'dist', 'bin');
+export const CONFIG = process.env.SWAMP_CONFIG ?? join(ROOT, '.local', 'swamp', 'etc', 'swamp.conf');
+export const SW = join(ROOT, '.local', 'swamp');
+
+/** Environment for our programs: the config, and PATH with the pool's tool shims first. */
+export function programEnv(condor: HTCondorContext): Record<string, string> {
+  return { SWAMP_CONFIG: CONFIG, PATH: condor.env?.PATH ?? process.env.PATH ?? '', CONDOR_CONFIG: condor.env?.CONDOR_CONFIG ?? '' };
+}
+
+export async function runProgram(name: string, args: string[], cwd: string, env: Record<string, string>, timeoutMs = 120_000): Promise<RunResult> {
+  return run(join(BIN, name), args, { cwd, env, timeoutMs, okExitCodes: [0, 1, 2, 5, 70] });
+}
+
+/** A scratch dir like HTCondor's (under /tmp, which the pool's chroot shares). */
+export async function scratchDir(prefix: string): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), prefix));
+  await chmod(d, 0o777);
+  return d;
+}
+
+export async function writeBundle(scratch: string, id: string, bog: Record<string, string>): Promise<void> {
+  const stage = join(scratch, '.stage');
+  await mkdir(stage, { recursive: true });
+  await writeFile(join(stage, `${id}.bog`), formatBog(bog, 'BOG'));
+  await writeFile(join(stage, `${id}.sub`), 'universe = vanilla\nqueue\n');
+  await tar.c({ gzip: true, file: join(scratch, `${id}_submitbundle.tar.gz`), cwd: stage, portable: true }, [`${id}.bog`, `${id}.sub`]);
+}
+
+/** The collector's ad of a run (by exact Name), or undefined. */
+export async function adOf(condor: HTCondorContext, name: string): Promise<Record<string, unknown> | undefined> {
+  const ads = await queryAds(condor, { constraint: isExactly('Name', name), myType: 'Generic' });
+  return ads[0] as Record<string, unknown> | undefined;
+}
+
+/** Polls the collector in the background; records each distinct status text in the order seen. */
+export class CollectorWatch {
+  readonly seen: string[] = [];
+  readonly firstSeenAt = new Map<string, number>();
+  private running = true;
+  private done: Promise<void>;
+
+  constructor(
+    private readonly condor: HTCondorContext,
+    private readonly name: string,
+    private readonly attr: string,
+    periodMs = 25,
+  ) {
+    this.done = (async () => {
+      while (this.running) {
+        await this.poll();
+        await new Promise((r) => setTimeout(r, periodMs));
+      }
+    })();
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const ad = await adOf(this.condor, this.name);
+      const s = ad?.[this.attr];
+      if (typeof s === 'string' && this.seen[this.seen.length - 1] !== s) {
+        this.seen.push(s);
+        if (!this.firstSeenAt.has(s)) this.firstSeenAt.set(s, Date.now());
+      }
+    } catch {
+      // a failed poll is retried
+    }
+  }
+
+  /** Stops polling after one last look (a poll in flight may have started before the last update). */
+  async stop(): Promise<string[]> {
+    this.running = false;
+    await this.done;
+    await this.poll();
+    return this.seen;
+  }
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000, periodMs = 100): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, periodMs));
+  }
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** VmRSS of a process in KiB (from /proc), or undefined when it is gone. */
+export async function rssKiB(pid: number): Promise<number | undefined> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    const m = /^VmRSS:\s+(\d+) kB$/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The hook programs run directly (as HTCondor would: in a scratch dir, with the legacy argv) against the
+ * real MariaDB and the real collector of the local pool; our compiled binary from dist/bin (build it
+ * first: `node scripts/build.mjs`). Also measures monitorjob's event-to-collector latency and memory.
+ */
+import { randomUUID } from 'node:crypto';
+import { appendFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { jest } from '@jest/globals';
+import { connect, type Db } from '../../../lib/db/index.js';
+import { invalidate, type HTCondorContext } from '../../../lib/htcondor/index.js';
+import { condorContext } from '../helpers/condor-env.js';
+import { dbOptions } from '../helpers/db-env.js';
+import { seedAssessmentRun, type SeededRun } from '../helpers/db-seed.js';
+import { CollectorWatch, SW, adOf, alive, programEnv, rssKiB, runProgram, scratchDir, waitFor, writeBundle } from './helpers.js';
+
+jest.setTimeout(120_000);
+
+let condor: HTCondorContext;
+let db: Db;
+let env: Record<string, string>;
+const cleanup: string[] = [];
+const adNames: string[] = [];
+
+beforeAll(async () => {
+  condor = await condorContext();
+  db = await connect(await dbOptions());
+  env = programEnv(condor);
+});
+
+afterAll(async () => {
+  if (adNames.length > 0) await invalidate(condor, { names: adNames }).catch(() => undefined);
+  for (const d of cleanup) await rm(d, { recursive: true, force: true });
+  await db?.close();
+});
+
+/** A fresh cluster id per test, so job logs and pid files never collide with real jobs. */
+function clusterId(): string {
+  return String(900_000 + Math.floor(Math.random() * 99_999));
+}
+
+async function prepareRun(): Promise<{ run: SeededRun; scratch: string; bog: Record<string, string> }> {
+  const run = await seedAssessmentRun(db, { toolName: 'gcc-warn', packageName: 'snappy-c' });
+  const scratch = await scratchDir('swamp-hook-it-');
+  cleanup.push(scratch, join(SW, 'results', run.executionRecordUuid), join(SW, 'projects', run.projectUuid));
+  adNames.push(run.executionRecordUuid);
+  const pkgDir = await scratchDir('swamp-hook-pkg-');
+  cleanup.push(pkgDir);
+  const packagepath = join(pkgDir, 'snappy-c-1.0.tar.gz');
+  await writeFile(packagepath, 'not really a tarball\n');
+  const bog = {
+    execrunid: run.executionRecordUuid,
+    projectid: run.projectUuid,
+    userid: run.userUuid,
+    resultsfolder: join(SW, 'results') + '/',
+    platform_identifier: 'debian-12.0-64',
+    platform_type: 'local',
+    platform_image: 'swamp-assessment-machine',
+    toolname: 'gcc-warn',
+    toolpath: '/swamp/store/SCATools/gcc/gcc-warn-0.9.tar.gz',
+    packagename: 'snappy-c',
+    packageversion: '1.0',
+    packagetype: 'C/C++',
+    packagepath,
+    packagesourcepath: 'snappy-c-1.0',
+    notify_when_complete_flag: '0',
+    version: '2',
+  };
+  await writeBundle(scratch, run.executionRecordUuid, bog);
+  return { run, scratch, bog };
+}
+
+test('PreAssessment -> machine -> PostAssessment: statuses in order, results recorded, Finished', async () => {
+  const { run, scratch } = await prepareRun();
+  const id = run.executionRecordUuid;
+  const cluster = clusterId();
+  const args = [id, 'swamp', 'swamp-pool', cluster, '0', '0'];
+
+  const pre = await runProgram('jobhook', ['PreAssessment', ...args], scratch, env);
+  expect(pre.exitCode).toBe(0);
+  expect(pre.stdout).toBe('');
+  expect((await adOf(condor, id))?.SWAMP_vmu_assessment_status).toBe('Starting docker container');
+  const pid = Number((await readFile(join(scratch, `monitorjob_${cluster}.pid`), 'utf8')).trim());
+  expect(alive(pid)).toBe(true);
+  const er = (await db.select<{ status: string; vm_hostname: string; vm_username: string; vm_password: string; run_date: string }>(
+    'SELECT status, vm_hostname, vm_username, vm_password, run_date FROM assessment.execution_record WHERE execution_record_uuid = ?',
+    [id],
+  ))[0];
+  expect(er).toMatchObject({ status: 'Starting docker container', vm_hostname: `aswamp-${cluster}-0`, vm_username: 'builder' });
+  expect(er?.vm_password).toMatch(/^[a-zA-Z0-9!_]{8}$/);
+
+  const watch = new CollectorWatch(condor, id, 'SWAMP_vmu_assessment_status');
+  const machine = await runProgram('swamp-assessment-machine', ['--delay-ms', '700'], scratch, env);
+  expect(machine.exitCode).toBe(0);
+  // the monitor leaves after ENDASSESSMENT (and clears vm_password)
+  await waitFor('monitorjob to exit', async () => (alive(pid) ? undefined : true), 20_000);
+  const seen = await watch.stop();
+  // The collector is polled, so a status replaced within a few ms ("Wrote ip address" is followed at
+  // once by "Obtaining ... IP Address") may never be observed; the order of what is seen must hold.
+  const order = [
+    'Starting docker container',
+    'Starting assessment run script',
+    'Wrote ip address',
+    'Obtaining Assessment Machine IP Address',
+    'Performing assessment',
+    'Shutting down the assessment machine',
+  ];
+  expect(seen.map((s) => order.indexOf(s))).toEqual([...seen.map((s) => order.indexOf(s))].sort((a, b) => a - b));
+  expect(seen).toEqual(expect.arrayContaining(['Starting assessment run script', 'Performing assessment', 'Shutting down the assessment machine']));
+  expect(seen.every((s) => order.includes(s))).toBe(true);
+  const ip = await db.select<{ vm_ip_address: string; vm_password: string | null }>('SELECT vm_ip_address, vm_password FROM assessment.execution_record WHERE execution_record_uuid = ?', [id]);
+  expect(ip[0]).toEqual({ vm_ip_address: '127.0.0.1', vm_password: '' });
+
+  const post = await runProgram('jobhook', ['PostAssessment', ...args], scratch, env);
+  expect(post.exitCode).toBe(0);
+  expect((await adOf(condor, id))?.SWAMP_vmu_assessment_status).toBe('Finished');
+  const final = (await db.select<{ status: string; complete_flag: number; completion_date: string | null }>(
+    'SELECT status, complete_flag, completion_date FROM assessment.execution_record WHERE execution_record_uuid = ?',
+    [id],
+  ))[0];
+  expect(final).toMatchObject({ status: 'Finished', complete_flag: 1 });
+  expect(final?.completion_date).not.toBeNull();
+  const results = await db.select<{ file_path: string; weakness_cnt: number; log_path: string; status_out: string }>(
+    'SELECT file_path, weakness_cnt, log_path, status_out FROM assessment.assessment_result WHERE execution_record_uuid = ?',
+    [id],
+  );
+  expect(results).toHaveLength(1);
+  expect(results[0]?.file_path).toMatch(new RegExp(`/projects/${run.projectUuid}/A-Results/[0-9a-f-]{36}/parsed_results\\.xml$`));
+  expect(results[0]?.weakness_cnt).toBe(201);
+  expect(await readFile(results[0]?.file_path as string, 'utf8')).toContain('<AnalyzerReport');
+  expect((await readdir(join(SW, 'results', id))).sort()).toEqual(expect.arrayContaining(['inputdisk.tar.gz', 'outputdisk.tar.gz', 'status.out', 'run.out']));
+  // the per-job log of §4.2
+  const log = await readFile(join(SW, 'log', `${id}_${cluster}.log`), 'utf8');
+  expect(log).toContain('HTCondor jobhook PreAssessment exit result: 0');
+  expect(log).toContain('HTCondor jobhook PostAssessment exit result: 0');
+  expect(log).toContain('monitorjob exit');
+  await rm(join(SW, 'log', `${id}_${cluster}.log`), { force: true });
+});
+
+test('monitorjob: event-to-collector latency and resident memory', async () => {
+  const { run, scratch } = await prepareRun();
+  const id = run.executionRecordUuid;
+  const cluster = clusterId();
+  // the BOG where PreAssessment leaves it
+  const tar = await import('tar');
+  await tar.x({ file: join(scratch, `${id}_submitbundle.tar.gz`), cwd: scratch });
+  await mkdir(join(scratch, 'out'), { recursive: true });
+  await writeFile(join(scratch, 'out', 'job_events.log'), '');
+  const { spawnDetached } = await import('../../../lib/cli/detach.js');
+  const logFile = join(SW, 'log', `${id}_${cluster}.log`);
+  const pid = await spawnDetached(join(process.cwd(), 'dist', 'bin', 'monitorjob'), ['MonitorAssessment', id, 'swamp', 'swamp-pool', cluster, '0', '0'], {
+    cwd: scratch,
+    env: { ...env, SWAMP_PROGRAM: 'monitorjob' },
+    outputFile: logFile,
+  });
+  await new Promise((r) => setTimeout(r, 1500)); // started and settled
+  const rssIdle = await rssKiB(pid);
+  const words: [string, string][] = [
+    ['RUNSHSTART', 'Starting assessment run script'],
+    ['BEGINASSESSMENT', 'Performing assessment'],
+    ['CONNECTEDUSERS', 'Checking for connected users'],
+  ];
+  const latencies: number[] = [];
+  const rss: number[] = [];
+  for (const [word, status] of words) {
+    const t0 = Date.now();
+    await appendFile(join(scratch, 'out', 'job_events.log'), `${word}\n`);
+    await waitFor(status, async () => ((await adOf(condor, id))?.SWAMP_vmu_assessment_status === status ? true : undefined), 10_000, 10);
+    latencies.push(Date.now() - t0);
+    rss.push((await rssKiB(pid)) ?? 0);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  // a burst written in one go: every word is published, the last one wins
+  await appendFile(join(scratch, 'out', 'job_events.log'), 'WROTEIPADDR\nENDASSESSMENT\n');
+  await writeFile(join(scratch, 'out', 'job_ip_address.txt'), '127.0.0.1\n');
+  await waitFor('ENDASSESSMENT', async () => ((await adOf(condor, id))?.SWAMP_vmu_assessment_status === 'Shutting down the assessment machine' ? true : undefined), 15_000, 20);
+  await waitFor('monitorjob exit', async () => (alive(pid) ? undefined : true), 15_000);
+  const sorted = [...latencies].sort((a, b) => a - b);
+  process.stderr.write(
+    `MEASURE monitorjob event-to-collector latency ms: ${latencies.join(', ')} (median ${sorted[Math.floor(sorted.length / 2)]}, max ${sorted[sorted.length - 1]}); VmRSS KiB idle ${rssIdle}, after events: ${rss.join(', ')}\n`,
+  );
+  expect(Math.max(...latencies)).toBeLessThan(1000);
+  const logText = await readFile(logFile, 'utf8');
+  expect(logText).toContain('"reason":"ENDASSESSMENT"');
+  await rm(logFile, { force: true });
+});
+
+test('a hook with a hostile id does nothing and fails', async () => {
+  const scratch = await scratchDir('swamp-hook-bad-');
+  cleanup.push(scratch);
+  const r = await runProgram('jobhook', ['PreAssessment', `${randomUUID()}'; touch /tmp/owned #`, 'swamp', 'd', '1', '0', '0'], scratch, env);
+  expect(r.exitCode).toBe(1);
+  expect(r.stderr).toMatch(/invalid run id/);
+  expect(await readdir(scratch)).toEqual([]);
+});
