@@ -87,19 +87,7 @@ export function launchSettings(c: SwampConfig, onCall?: (call: ToolCall) => void
   };
 }
 
-/**
- * The configuration file: `--config`, $SWAMP_CONFIG, /opt/swamp/etc/swamp.conf, and then (new) the
- * `etc/swamp.conf` next to the directory the program was called from (`<dir of argv0>/../etc`). The DB
- * runs us with mysqld's bare environment, so a tree installed elsewhere than /opt/swamp (a test tree, a
- * second instance) is found without a wrapper script setting SWAMP_CONFIG.
- * ADAPTER: candidate for lib/config.resolveConfigPath.
- */
+/** The configuration file: lib/config's lookup (incl. `<dir of the program>/../etc/swamp.conf`). */
 export function locateConfig(option: string | undefined, argv0: string = process.argv0, env: NodeJS.ProcessEnv = process.env): string {
-  const r = resolveConfigPath({ path: option, env });
-  if (r.source !== 'default' || existsSync(r.path)) return r.path;
-  if (argv0.includes('/')) {
-    const near = join(dirname(resolve(argv0)), '..', 'etc', 'swamp.conf');
-    if (existsSync(near)) return near;
-  }
-  return r.path;
+  return resolveConfigPath({ path: option, env, argv0 }).path;
 }

@@ -3,7 +3,8 @@
  * The parser itself is pure (./parse.ts); this file adds the one synchronous read (a few hundred
  * bytes, done once per process, so a promise would only cost start-up time).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors/index.js';
 import { ConfigSyntaxError, parseConfigText, type ConfigEntry } from './parse.js';
 import { DsnError, parseDsn, type DbEndpoint } from './dsn.js';
@@ -19,11 +20,22 @@ export const CONFIG_ENV = 'SWAMP_CONFIG';
 export type ConfigSource = 'option' | 'env' | 'default' | 'text';
 
 /** Where the configuration comes from: `--config`, then $SWAMP_CONFIG, then the installed default. */
-export function resolveConfigPath(opts: { path?: string | undefined; env?: NodeJS.ProcessEnv } = {}): { path: string; source: ConfigSource } {
+export function resolveConfigPath(
+  opts: { path?: string | undefined; env?: NodeJS.ProcessEnv; argv0?: string; execPath?: string } = {},
+): { path: string; source: ConfigSource } {
   if (opts.path !== undefined && opts.path !== '') return { path: opts.path, source: 'option' };
   const fromEnv = (opts.env ?? process.env)[CONFIG_ENV];
   // An empty variable is treated as unset (the Perl tried to open '' and silently ran without config).
   if (fromEnv !== undefined && fromEnv !== '') return { path: fromEnv, source: 'env' };
+  if (existsSync(DEFAULT_CONFIG_PATH)) return { path: DEFAULT_CONFIG_PATH, source: 'default' };
+  // mysqld and HTCondor's hooks start us with a bare environment: a tree installed elsewhere than
+  // /opt/swamp finds <dir of the program>/../etc/swamp.conf, by the name it was called as (a symlink
+  // in <prefix>/bin) and then by the real binary.
+  for (const start of [opts.argv0 ?? process.argv0, opts.execPath ?? process.execPath]) {
+    if (!start.includes('/')) continue;
+    const near = join(dirname(resolve(start)), '..', 'etc', 'swamp.conf');
+    if (existsSync(near)) return { path: near, source: 'default' };
+  }
   return { path: DEFAULT_CONFIG_PATH, source: 'default' };
 }
 
