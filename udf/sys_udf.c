@@ -31,7 +31,11 @@
  *   allow            = /abs/program   # repeatable; strict mode runs only these programs
  * Strict mode: the command is split into words like a POSIX shell does with quotes ('...', "...",
  * backslash) but with nothing expanded and no operators; the first word must be an absolute path
- * listed by an allow line; it is executed directly (execve) without a shell.
+ * listed by an allow line (no allow line: our three entry programs in /usr/local/bin); it is executed
+ * directly (posix_spawn = clone+execve, no PATH search, no shell) with a fixed minimal environment.
+ * A refused command runs nothing: sys_exec returns exit status 126 (wait status 126*256), sys_eval
+ * NULL, and one line naming the command and the reason goes to the error log. Full description:
+ * docs/udf-strict.md.
  *
  * Build: see udf/Makefile (needs only gcc + libc6-dev; the server UDF ABI is declared below).
  */
@@ -41,6 +45,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -83,6 +88,18 @@ typedef struct st_udf_init {
 #define MYSQL_ERRMSG_SIZE 512
 #define CONF_NAME "sys_udf.conf"
 #define MAX_ALLOW 64
+#define LOG_CMD_MAX 1500 /* bytes of a command quoted in an error-log line */
+/* exit statuses of strict mode, as a shell would report them */
+#define REFUSED_EXIT 126  /* refused: nothing ran ("cannot execute") */
+#define NOEXEC_EXIT 127   /* accepted but the program could not be started ("not found") */
+
+/* Strict mode without allow lines: the backend's entry programs where the production procedures
+ * call them (legacy-backend.md §1.2; scripts/install.sh puts ours there). */
+static const char *const default_allow[] = {
+  "/usr/local/bin/execute_execution_record",
+  "/usr/local/bin/launch_viewer",
+  "/usr/local/bin/kill_run",
+};
 
 extern char **environ;
 
@@ -142,6 +159,16 @@ static int parse_bool(const char *v, int *out) {
   return -1;
 }
 
+/* No allow line in the file: the default allowlist (our entry programs in /usr/local/bin). */
+static int conf_default_allow(udf_conf *c) {
+  size_t i;
+  for (i = 0; i < sizeof default_allow / sizeof default_allow[0]; i++) {
+    if (!(c->allow[c->n_allow] = strdup(default_allow[i]))) return -1;
+    c->n_allow++;
+  }
+  return 0;
+}
+
 /* The config path: $SWAMP_UDF_CONF, else next to this shared object (= the server's plugin_dir,
  * which we cannot query from inside a UDF). */
 static void conf_path(char *buf, size_t n) {
@@ -166,7 +193,7 @@ static int conf_load(udf_conf *c, char *message) {
   conf_path(path, sizeof path);
   f = fopen(path, "re");
   if (!f) {
-    if (errno == ENOENT) return 0;
+    if (errno == ENOENT) return conf_default_allow(c) ? (snprintf(message, MYSQL_ERRMSG_SIZE, "sys_udf: out of memory"), -1) : 0;
     snprintf(message, MYSQL_ERRMSG_SIZE, "sys_udf: cannot read %.300s: %s", path, strerror(errno));
     return -1;
   }
@@ -211,7 +238,12 @@ static int conf_load(udf_conf *c, char *message) {
     }
   }
   fclose(f);
+  if (c->n_allow == 0 && conf_default_allow(c)) goto nomem;
   return 0;
+nomem:
+  conf_free(c);
+  snprintf(message, MYSQL_ERRMSG_SIZE, "sys_udf: out of memory");
+  return -1;
 bad:
   fclose(f);
   conf_free(c);
@@ -221,61 +253,76 @@ bad:
 
 /* ------------------------------------------------------------------ strict-mode word splitting */
 
-/* Splits like a POSIX shell with quoting only: blanks separate words; '...' is literal; "..."
- * is literal except \" \\ \$ \` and \<newline>; a backslash outside quotes escapes the next byte.
- * Nothing is expanded. Characters a shell would treat as operators or expansions ($ ` ; & | < > ( )
- * and unquoted * ? [ ~ #) are refused rather than taken literally, so a command built for the shell
- * never silently means something else here. Returns a NULL-terminated argv (one allocation), or
- * NULL with a reason. */
-static char **split_words(const char *s, const char **why) {
-  size_t n = strlen(s);
+/* Splits like a POSIX shell with quoting only:
+ *   - blanks (space, tab) outside quotes separate words;
+ *   - '...' is literal (anything but ', including newlines);
+ *   - "..." is literal except \" \\ \$ \` (the backslash is removed) and \<newline> (removed);
+ *   - a backslash outside quotes makes the next byte literal; \<newline> is removed.
+ * Nothing is expanded. Refused (NULL, reason in why): a newline outside quotes (a shell would start
+ * a second command), the operators and expansion characters $ ` ; & | < > ( ) outside quotes, the
+ * characters a shell would treat as globs, tilde or brace expansion (* ? [ ~ { }) outside quotes,
+ * a word-initial # (a comment), $ or ` inside double quotes, an unbalanced quote, a trailing
+ * backslash, an empty command. Refusing rather than taking those characters literally means a
+ * command written for /bin/sh never silently means something else here.
+ * Returns a NULL-terminated argv in one allocation (free() it). */
+static char **split_words(const char *cmd, char *why, size_t whylen) {
+  const char *s = cmd;
+  size_t n = strlen(cmd);
   char **argv;
   char *buf, *w;
   size_t argc = 0, maxw = n / 2 + 2;
   int in_word = 0;
+#define REFUSE(...) do { snprintf(why, whylen, __VA_ARGS__); free(argv); return NULL; } while (0)
   argv = malloc(maxw * sizeof(char *) + n + 1);
-  if (!argv) { *why = "out of memory"; return NULL; }
+  if (!argv) { snprintf(why, whylen, "out of memory"); return NULL; }
   buf = (char *)(argv + maxw);
   w = buf;
   while (*s) {
     char ch = *s;
-    if (ch == ' ' || ch == '\t' || ch == '\n') {
+    size_t at = (size_t)(s - cmd);
+    if (ch == ' ' || ch == '\t') {
       if (in_word) { *w++ = '\0'; in_word = 0; }
       s++;
       continue;
     }
-    if (!in_word) { argv[argc++] = w; in_word = 1; }
+    if (ch == '\n') REFUSE("newline outside quotes at byte %zu", at);
+    if (!in_word) {
+      if (ch == '#') REFUSE("unquoted '#' (comment) at byte %zu", at);
+      argv[argc++] = w;
+      in_word = 1;
+    }
     if (ch == '\'') {
       s++;
       while (*s && *s != '\'') *w++ = *s++;
-      if (!*s) { *why = "unterminated single quote"; free(argv); return NULL; }
+      if (!*s) REFUSE("unbalanced single quote opened at byte %zu", at);
       s++;
     } else if (ch == '"') {
       s++;
       while (*s && *s != '"') {
-        if (*s == '$' || *s == '`') { *why = "expansion inside double quotes"; free(argv); return NULL; }
+        if (*s == '$' || *s == '`') REFUSE("unquoted '%c' inside double quotes at byte %zu", *s, (size_t)(s - cmd));
         if (*s == '\\' && (s[1] == '"' || s[1] == '\\' || s[1] == '$' || s[1] == '`')) { s++; *w++ = *s++; continue; }
         if (*s == '\\' && s[1] == '\n') { s += 2; continue; }
         *w++ = *s++;
       }
-      if (!*s) { *why = "unterminated double quote"; free(argv); return NULL; }
+      if (!*s) REFUSE("unbalanced double quote opened at byte %zu", at);
       s++;
     } else if (ch == '\\') {
       s++;
-      if (!*s) { *why = "trailing backslash"; free(argv); return NULL; }
+      if (!*s) REFUSE("trailing backslash at byte %zu", at);
       if (*s == '\n') { s++; continue; }
       *w++ = *s++;
-    } else if (strchr("$`;&|<>()*?[~#", ch) && !(ch == '#' && in_word && w > argv[argc - 1])) {
-      *why = "shell operator or expansion";
-      free(argv);
-      return NULL;
+    } else if (strchr("$`;&|<>()", ch)) {
+      REFUSE("unquoted '%c' (shell operator or expansion) at byte %zu", ch, at);
+    } else if (strchr("*?[~{}", ch)) {
+      REFUSE("unquoted '%c' (glob, tilde or brace expansion) at byte %zu", ch, at);
     } else {
       *w++ = *s++;
     }
   }
   if (in_word) *w++ = '\0';
   argv[argc] = NULL;
-  if (argc == 0) { *why = "empty command"; free(argv); return NULL; }
+  if (argc == 0) REFUSE("empty command");
+#undef REFUSE
   return argv;
 }
 
@@ -287,32 +334,102 @@ static long now_ms(void) {
   return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+/* One line in the server's error log (= stderr of mariadbd), in the server's own line format
+ * ("YYYY-MM-DD hh:mm:ss 0 [Warning] ..."). The command is quoted with control bytes escaped (a newline
+ * in a hostile value must not forge a second log line) and cut after LOG_CMD_MAX bytes. */
 static void log_err(const char *what, const char *cmd) {
-  /* stderr of mariadbd is its error log */
-  fprintf(stderr, "sys_udf: %s: %.200s\n", what, cmd);
+  char line[LOG_CMD_MAX * 4 + 512], stamp[32];
+  size_t o = 0, i, n = strlen(cmd);
+  time_t t = time(NULL);
+  struct tm tm;
+  localtime_r(&t, &tm);
+  strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
+  o += (size_t)snprintf(line + o, sizeof line - o, "%s 0 [Warning] sys_udf: %s: \"", stamp, what);
+  if (o >= sizeof line) o = sizeof line - 1;
+  for (i = 0; i < n && i < LOG_CMD_MAX && o + 8 < sizeof line; i++) {
+    unsigned char c = (unsigned char)cmd[i];
+    if (c == '\n') { line[o++] = '\\'; line[o++] = 'n'; }
+    else if (c == '\\' || c == '"') { line[o++] = '\\'; line[o++] = (char)c; }
+    else if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(line + o, sizeof line - o, "\\x%02x", c);
+    else line[o++] = (char)c;
+  }
+  line[o] = '\0';
+  if (n > LOG_CMD_MAX) snprintf(line + o, sizeof line - o, "\"... (%zu bytes)\n", n);
+  else snprintf(line + o, sizeof line - o, "\"\n");
+  fputs(line, stderr);
   fflush(stderr);
 }
 
-/* Starts cmd. out_fd >= 0 becomes the child's stdout; out_fd < 0 keeps mariadbd's. */
-static int spawn_cmd(const udf_conf *c, const char *cmd, int out_fd, pid_t *pid) {
+/* The fixed environment of strict-mode children: nothing of mariadbd's environment is passed on. */
+typedef struct {
+  char *envp[8];
+  char home[PATH_MAX + 8], user[300], logname[300];
+} strict_env;
+
+static void make_strict_env(strict_env *e) {
+  struct passwd pw, *res = NULL;
+  char pwbuf[4096];
+  const char *name = "nobody", *home = "/";
+  if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof pwbuf, &res) == 0 && res) {
+    if (res->pw_name && *res->pw_name) name = res->pw_name;
+    if (res->pw_dir && *res->pw_dir) home = res->pw_dir;
+  }
+  snprintf(e->home, sizeof e->home, "HOME=%s", home);
+  snprintf(e->user, sizeof e->user, "USER=%s", name);
+  snprintf(e->logname, sizeof e->logname, "LOGNAME=%s", name);
+  e->envp[0] = (char *)"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  e->envp[1] = e->home;
+  e->envp[2] = e->user;
+  e->envp[3] = e->logname;
+  e->envp[4] = (char *)"SHELL=/bin/sh";
+  e->envp[5] = (char *)"LANG=C.UTF-8";
+  e->envp[6] = NULL;
+}
+
+/* Result of spawn_cmd besides 0 (started) and an errno (could not start). */
+#define SPAWN_REFUSED (-1)
+
+/* Starts cmd. out_fd >= 0 becomes the child's stdout; out_fd < 0 keeps mariadbd's.
+ * Shell mode: /bin/sh -c cmd with the server's environment (legacy).
+ * Strict mode: the split words, the first one must be on the allowlist; fixed environment.
+ * Returns 0, SPAWN_REFUSED (logged, nothing ran) or an errno. */
+static int spawn_cmd(const udf_conf *c, const char *fn, const char *cmd, int out_fd, pid_t *pid) {
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t at;
   sigset_t none, all;
   char *sh_argv[] = {"sh", "-c", (char *)cmd, NULL};
-  char **argv = sh_argv, **words = NULL;
+  char **argv = sh_argv, **words = NULL, **envp = environ;
   const char *prog = "/bin/sh";
+  strict_env senv;
   int rc;
 
   if (c->strict) {
-    const char *why = NULL;
+    char why[200], what[300];
     int i, ok = 0;
-    words = split_words(cmd, &why);
-    if (!words) { log_err(why, cmd); return EINVAL; }
+    words = split_words(cmd, why, sizeof why);
+    if (!words) {
+      snprintf(what, sizeof what, "strict mode refused %s (%s)", fn, why);
+      log_err(what, cmd);
+      return SPAWN_REFUSED;
+    }
+    if (words[0][0] != '/') {
+      snprintf(what, sizeof what, "strict mode refused %s (program '%.100s' is not an absolute path)", fn, words[0]);
+      log_err(what, cmd);
+      free(words);
+      return SPAWN_REFUSED;
+    }
     for (i = 0; i < c->n_allow; i++)
       if (!strcmp(words[0], c->allow[i])) ok = 1;
-    if (!ok) { log_err("program not allowed in strict mode", cmd); free(words); return EPERM; }
+    if (!ok) {
+      snprintf(what, sizeof what, "strict mode refused %s (program '%.150s' is not on the allowlist)", fn, words[0]);
+      log_err(what, cmd);
+      free(words);
+      return SPAWN_REFUSED;
+    }
     argv = words;
     prog = words[0];
+    make_strict_env(&senv);
+    envp = senv.envp;
   }
 
   posix_spawn_file_actions_init(&fa);
@@ -328,9 +445,15 @@ static int spawn_cmd(const udf_conf *c, const char *cmd, int out_fd, pid_t *pid)
   posix_spawnattr_setpgroup(&at, 0); /* own process group: the timeout kills the whole tree */
   posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 
-  rc = posix_spawn(pid, prog, &fa, &at, argv, environ);
+  /* posix_spawn, not posix_spawnp: no PATH search; glibc reports a failed execve as the result */
+  rc = posix_spawn(pid, prog, &fa, &at, argv, envp);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&at);
+  if (rc != 0 && c->strict) {
+    char what[300];
+    snprintf(what, sizeof what, "strict mode could not start %s program '%.150s': %s", fn, prog, strerror(rc));
+    log_err(what, cmd);
+  }
   free(words);
   return rc;
 }
@@ -446,13 +569,30 @@ void sys_exec_deinit(UDF_INIT *initid) { common_deinit(initid); }
 long long sys_exec(UDF_INIT *initid, UDF_ARGS *args, char *is_null, char *error) {
   udf_state *s = (udf_state *)initid->ptr;
   pid_t pid;
-  int st, timed_out = 0;
+  int st, rc, timed_out = 0;
   long deadline;
   char *cmd = arg_cstr(args);
   (void)error;
-  if (!cmd) { *is_null = 1; return 0; }
+  if (!cmd) {
+    /* NULL argument: NULL (legacy). An embedded NUL byte in strict mode: refused like any other */
+    if (s->conf.strict && args->args[0] != NULL) {
+      log_err("strict mode refused sys_exec (NUL byte in the command)", "(not shown)");
+      return status_value(&s->conf, REFUSED_EXIT << 8);
+    }
+    *is_null = 1;
+    return 0;
+  }
   deadline = call_deadline(&s->conf, args);
-  if (spawn_cmd(&s->conf, cmd, -1, &pid) != 0) { free(cmd); *is_null = 1; return 0; }
+  rc = spawn_cmd(&s->conf, "sys_exec", cmd, -1, &pid);
+  if (rc != 0) {
+    free(cmd);
+    /* strict mode: a refusal or a failed start is a non-zero status, as a shell would report it
+     * (126 cannot execute, 127 not found), so every caller's "!= 0" sees an error; a NULL would
+     * read as success in kill_assessment_run ("IF NULL != 0" is not true). Shell mode: NULL, as before. */
+    if (s->conf.strict) return status_value(&s->conf, (rc == SPAWN_REFUSED ? REFUSED_EXIT : NOEXEC_EXIT) << 8);
+    *is_null = 1;
+    return 0;
+  }
   st = wait_child(pid, deadline, &timed_out);
   if (timed_out) log_err("sys_exec timed out, process group killed", cmd);
   free(cmd);
@@ -486,12 +626,16 @@ char *sys_eval(UDF_INIT *initid, UDF_ARGS *args, char *result, unsigned long *le
   s->out = NULL;
 
   cmd = arg_cstr(args);
-  if (!cmd) { *is_null = 1; return NULL; }
+  if (!cmd) {
+    if (s->conf.strict && args->args[0] != NULL) log_err("strict mode refused sys_eval (NUL byte in the command)", "(not shown)");
+    *is_null = 1;
+    return NULL;
+  }
   deadline = call_deadline(&s->conf, args);
   /* O_CLOEXEC: a child spawned at the same moment by another server thread must not inherit our
    * write end, or this call would wait for that unrelated child. */
   if (pipe2(fds, O_CLOEXEC) != 0) { free(cmd); *is_null = 1; return NULL; }
-  if (spawn_cmd(&s->conf, cmd, fds[1], &pid) != 0) {
+  if (spawn_cmd(&s->conf, "sys_eval", cmd, fds[1], &pid) != 0) {
     free(cmd); close(fds[0]); close(fds[1]); *is_null = 1; return NULL;
   }
   close(fds[1]);

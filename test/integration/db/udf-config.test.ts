@@ -41,14 +41,18 @@ beforeAll(async () => {
     { mode: 0o644 },
   );
   env = { ...process.env, SWAMP_DB_DIR: path.join(dir, 'instance'), SWAMP_DB_PORT: String(port), SWAMP_UDF_CONF: conf } as Record<string, string>;
-  await run(dbScript(), ['start'], { timeoutMs: 120_000, env });
-  const e = parseEnvLines((await run(dbScript(), ['env'], { timeoutMs: 10_000, env })).stdout);
+  // with .local/env sourced, MYSQL_* and the mariadb wrapper in .local/bin (TCP to 3407) would
+  // point db.sh's client at the shared instance; execa must not merge process.env back in
+  for (const k of ['MYSQL_HOST', 'MYSQL_PORT', 'MYSQL_SOCKET', 'MYSQL_PWD', 'MYSQL_USER']) delete env[k];
+  env.PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  await run(dbScript(), ['start'], { timeoutMs: 120_000, env, extendEnv: false });
+  const e = parseEnvLines((await run(dbScript(), ['env'], { timeoutMs: 10_000, env, extendEnv: false })).stdout);
   db = await connect({ host: '127.0.0.1', port: Number(e.MYSQL_PORT), user: e.MYSQL_USER ?? 'swamp', password: e.MYSQL_PWD ?? '', connectTimeoutMs: 5000 });
 }, 120_000);
 
 afterAll(async () => {
   await db?.close();
-  if (env) await run(dbScript(), ['stop'], { timeoutMs: 60_000, env }).catch(() => undefined);
+  if (env) await run(dbScript(), ['stop'], { timeoutMs: 60_000, env, extendEnv: false }).catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
   bin?.remove();
 }, 60_000);
@@ -78,7 +82,7 @@ test('strict: quotes are removed, nothing is expanded, no shell', async () => {
   expect(await sysEval(`/bin/echo '$HOME' "x;y" '*'`)).toBe('$HOME x;y *\n');
 });
 
-test('strict: programs not on the allowlist, operators and expansions are refused (NULL)', async () => {
+test('strict: programs not on the allowlist, operators and expansions are refused (sys_eval NULL, sys_exec 126)', async () => {
   expect(await sysEval('/usr/bin/id')).toBeNull();
   expect(await sysEval('echo relative')).toBeNull();
   expect(await sysEval('/bin/echo a; /usr/bin/id')).toBeNull();
@@ -86,7 +90,10 @@ test('strict: programs not on the allowlist, operators and expansions are refuse
   expect(await sysEval('/bin/echo `id`')).toBeNull();
   expect(await sysEval('/bin/echo a | /bin/cat')).toBeNull();
   expect(await sysEval("/bin/echo 'unterminated")).toBeNull();
-  expect(await sysExec('/usr/bin/id')).toBeNull();
+  expect(await sysEval('/bin/echo a\n/usr/bin/id')).toBeNull(); // a newline outside quotes
+  expect(await sysEval("/bin/echo 'a\nb'")).toBe('a\nb\n'); // inside quotes it is literal
+  // sys_exec: a non-zero status (126, "cannot execute"), so "!= 0" callers see the error
+  expect(await sysExec('/usr/bin/id')).toBe(126);
 });
 
 test('strict: the production kill_run command string runs unchanged', async () => {
