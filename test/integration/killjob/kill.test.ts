@@ -114,6 +114,7 @@ test('kills a running assessment: Terminated in the DB and the collector; a pref
 
   expect(await inQueue(job)).toBe(false);
   expect(await inQueue(other)).toBe(true);
+  await remove(ctx, { constraint: isExactly('SWAMP_arun_execrunuid', sibling) });
   const rec = await getExecutionRecord(db, id);
   expect(rec?.status).toBe('Terminated');
   expect(rec?.completion_date).not.toBeNull();
