@@ -48,6 +48,7 @@ beforeAll(async () => {
   db = await connect(await dbOptions());
   tree = makeTree();
   symlinkSync(binary(), join(tree.bin, 'launch_viewer'));
+  symlinkSync(binary(), join(tree.bin, 'kill_run'));
   await db.execute('SET @swamp_bin_dir = ?', [tree.bin]);
   // results, archives and the Native outdirs: readable/writable by mysqld's user (the worker's uid)
   store = await mkdtemp('/tmp/swamp-lv-');
@@ -217,10 +218,12 @@ test('CodeDX: SUCCESS, viewer up (state 2, read as the web reads it), results an
   expect(await queryQueue(condor, { constraint: isExactly('SWAMP_vrun_execrunuid', id), attributes: ['ClusterId'] })).toHaveLength(1);
 });
 
-test('stop and relaunch: PostViewer saved the viewer database, the next launch restores it; a TERMINATE_FAILED viewer still queued gets no twin', async () => {
+test('kill_run (graceful) and relaunch: PostViewer saved the viewer database, the next launch restores it; a TERMINATE_FAILED viewer still queued gets no twin', async () => {
   const v = firstViewer;
   if (v === undefined) throw new Error('needs the first test');
-  await remove(condor, { constraint: isExactly('SWAMP_vrun_execrunuid', v.id) });
+  // the web stops a viewer with the project uuid; graceful ('0'): the viewer saves its database
+  await db.execute('CALL assessment.kill_assessment_run(?, ?, @kr)', [v.run.projectUuid, '0']);
+  expect((await db.select<{ kr: string }>('SELECT @kr AS kr'))[0]?.kr).toBe('SUCCESS');
   await waitFor('the viewer to shut down', async () => {
     const q = await queryQueue(condor, { constraint: isExactly('SWAMP_vrun_execrunuid', v.id), attributes: ['ClusterId'] });
     const s = await webViewerState(v.instance);
