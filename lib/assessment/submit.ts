@@ -15,6 +15,7 @@
  * the execute scratch directory was exactly two levels below `/` (§8.4.7).
  */
 import { ValidationError } from '../errors/index.js';
+import { checkSubmitValue, DOCKER_IMAGE_RE, OWNER_RE, SUBMIT_PATH_RE } from '../jobs/submit-values.js';
 import { describeValue } from '../cli/ids.js';
 import { quoteLiteral, submitValue } from '../htcondor/index.js';
 import { idAttribute, jobPriority, jobType } from './ids.js';
@@ -79,19 +80,10 @@ export interface SubmitInput {
   configPath?: string | undefined;
 }
 
-const OWNER_RE = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
-// Absolute, no white space, quotes, `$` or other characters that mean something to the submit
-// language or to a ClassAd string; `..` segments refused so the hook path is exactly what it says.
-const BIN_DIR_RE = /^\/[A-Za-z0-9._+/-]*$/;
-const DOCKER_IMAGE_RE = /^[a-z0-9][a-z0-9._/-]*(?::[A-Za-z0-9._-]+)?$/;
 
-function check(re: RegExp, value: string, what: string): string {
-  if (!re.test(value)) throw new ValidationError(`invalid ${what} for a submit file: ${describeValue(value)}`);
-  return value;
-}
 
 export function checkBinDir(binDir: string): string {
-  check(BIN_DIR_RE, binDir, 'bin directory');
+  checkSubmitValue(SUBMIT_PATH_RE, binDir, 'bin directory');
   if (binDir.split('/').includes('..')) throw new ValidationError(`bin directory may not contain '..': ${describeValue(binDir)}`);
   return binDir.length > 1 ? binDir.replace(/\/+$/, '') : binDir;
 }
@@ -157,7 +149,7 @@ export function staticSection(inp: Pick<SubmitInput, 'platformType' | 'swampInAB
     case 'local': {
       const bin = checkBinDir(inp.binDir);
       const env = [`SWAMP_PROGRAM=${LOCAL_MACHINE_PROGRAM}`];
-      if (inp.configPath !== undefined) env.push(`SWAMP_CONFIG=${check(BIN_DIR_RE, inp.configPath, 'config path')}`);
+      if (inp.configPath !== undefined) env.push(`SWAMP_CONFIG=${checkSubmitValue(SUBMIT_PATH_RE, inp.configPath, 'config path')}`);
       return [
         '# HTCondor submit file for the SWAMP local platform (vanilla universe).',
         '# The "machine" is our program; it plays a VM/container in the scratch dir (in/ and out/).',
@@ -187,7 +179,7 @@ export function assessmentSubmitFile(inp: SubmitInput): string {
   const id = inp.execrunid;
   // The id and owner appear inside macro-bearing text below: allowlisted, never escaped away.
   if (!/^(M-)?[0-9A-Fa-f-]{36}$/.test(id)) throw new ValidationError(`invalid run id for a submit file: ${describeValue(id)}`);
-  check(OWNER_RE, inp.owner, 'job owner');
+  checkSubmitValue(OWNER_RE, inp.owner, 'job owner');
   const bin = checkBinDir(inp.binDir);
   if (!Number.isInteger(inp.maxRetries) || inp.maxRetries < 0) throw new ValidationError(`invalid max retries ${inp.maxRetries}`);
   const bundle = submitBundleName(id);
@@ -206,7 +198,7 @@ export function assessmentSubmitFile(inp: SubmitInput): string {
     case 'DC':
       lines.push(
         '### Docker Image',
-        `docker_image = ${submitValue(check(DOCKER_IMAGE_RE, inp.platformImage, 'docker image'), 'docker_image')}`,
+        `docker_image = ${submitValue(checkSubmitValue(DOCKER_IMAGE_RE, inp.platformImage, 'docker image'), 'docker_image')}`,
         '',
         '### Executable',
         'executable = /bin/bash',

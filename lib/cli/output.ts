@@ -119,3 +119,15 @@ export async function printListing(
   if (isHumanOutput(stream)) return writeOut(formatTable(opts.columns, rows, await colorsFor(stream)), stream);
   return writeOut(formatTsv(opts.columns, rows), stream);
 }
+
+/**
+ * One line for a human on stderr (`<program>: <text>`), newlines folded and cut at 500 characters;
+ * never throws, because a closed stderr must not turn a logged failure into a crash.
+ */
+export function stderrLine(program: string, text: string): void {
+  try {
+    process.stderr.write(`${program}: ${text.replace(/[\r\n]+/g, ' ').slice(0, 500)}\n`);
+  } catch {
+    /* stderr closed: the log line is the record */
+  }
+}

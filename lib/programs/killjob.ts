@@ -9,6 +9,7 @@
  * the job (lib/kill). Exit codes: 0 started (or nothing to do: no id); 2 invalid id (nothing run, the DB
  * reports ERROR); 75 the worker could not start; others per docs/cli-conventions.md.
  */
+import { stderrLine } from '../cli/output.js';
 import { COMMON_OPTIONS, detachOrContinue, EXIT_CODES, parseArgv, writeOut, type ProgramSpec } from '../cli/index.js';
 import { toSwampError } from '../errors/index.js';
 import { createLogger, nullLogger, type Logger } from '../log/index.js';
@@ -85,11 +86,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     const err = toSwampError(e);
     if (log !== nullLogger) log.error(err.message, { kind: err.kind, details: err.details });
-    try {
-      process.stderr.write(`killjob: ${err.message.replace(/[\r\n]+/g, ' ').slice(0, 500)}\n`);
-    } catch {
-      /* stderr closed: the log line is the record */
-    }
+    stderrLine('killjob', err.message);
     return EXIT_CODES[err.kind];
   }
 }

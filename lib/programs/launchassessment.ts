@@ -10,6 +10,7 @@
  * 0 at once; the worker does the launch (lib/assessment/launch.ts). A malformed or hostile id is
  * refused before anything runs: a log line, a stderr line, exit 2, nothing submitted.
  */
+import { stderrLine } from '../cli/output.js';
 import { COMMON_OPTIONS, detachOrContinue, EXIT_CODES, parseArgv, writeOut, type ProgramSpec } from '../cli/index.js';
 import { toSwampError, UsageError } from '../errors/index.js';
 import { createLogger, nullLogger, type Logger } from '../log/index.js';
@@ -27,13 +28,7 @@ const SPEC = {
   positionals: [{ name: 'uuid', description: 'execution record uuid (as execute_execution_record is called by the DB)' }],
 } as const satisfies ProgramSpec;
 
-function say(line: string): void {
-  try {
-    process.stderr.write(`launchassessment: ${line.replace(/[\r\n]+/g, ' ').slice(0, 500)}\n`);
-  } catch {
-    /* stderr closed: the log line is the record */
-  }
-}
+const say = (line: string): void => stderrLine('launchassessment', line);
 
 export async function main(argv: readonly string[]): Promise<number> {
   let log: Logger = nullLogger;

@@ -14,18 +14,13 @@
  * A CodeDX request whose project or viewer name is not a valid id prints nothing (exit 2): the DB then
  * reports an error instead of a SUCCESS for a launch that cannot happen.
  */
+import { stderrLine } from '../cli/output.js';
 import { EXIT_CODES, detachOrContinue, parseArgv, writeOut } from '../cli/index.js';
 import { toSwampError, UsageError } from '../errors/index.js';
 import { createLogger, nullLogger, type Logger } from '../log/index.js';
 import { LAUNCHVIEWER_SPEC, viewerKind, viewerRequest, type LaunchViewerOptions } from '../viewer/options.js';
 
-function say(line: string): void {
-  try {
-    process.stderr.write(`launchviewer: ${line.replace(/[\r\n]+/g, ' ').slice(0, 500)}\n`);
-  } catch {
-    /* stderr closed: the log line is the record */
-  }
-}
+const say = (line: string): void => stderrLine('launchviewer', line);
 
 export async function main(argv: readonly string[]): Promise<number> {
   let log: Logger = nullLogger;

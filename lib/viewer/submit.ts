@@ -18,6 +18,7 @@
  * dir are allowlisted because they sit inside macro-bearing text.
  */
 import { ValidationError } from '../errors/index.js';
+import { checkSubmitValue, DOCKER_IMAGE_RE, OWNER_RE, SUBMIT_PATH_RE } from '../jobs/submit-values.js';
 import { describeValue, parseViewerRunId } from '../cli/ids.js';
 import { quoteLiteral, submitValue } from '../htcondor/index.js';
 import { checkBinDir, HOOK_PROGRAM, JOB_EVENTS_PATH, JOB_IP_ADDRESS_PATH, staticSection, submitBundleName, VM_DISKS } from '../assessment/submit.js';
@@ -44,14 +45,7 @@ export interface ViewerSubmitInput {
   configPath?: string | undefined;
 }
 
-const OWNER_RE = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
-const PATH_RE = /^\/[A-Za-z0-9._+/-]*$/;
-const DOCKER_IMAGE_RE = /^[a-z0-9][a-z0-9._/-]*(?::[A-Za-z0-9._-]+)?$/;
 
-function check(re: RegExp, value: string, what: string): string {
-  if (!re.test(value)) throw new ValidationError(`invalid ${what} for a viewer submit file: ${describeValue(value)}`);
-  return value;
-}
 
 /** `vswamp_<UUID>` (uppercase, as Data::UUID made it). */
 export function viewerJobDirName(uuid: string): string {
@@ -64,7 +58,7 @@ export function isViewerJobDirName(name: string): boolean {
 
 function localStaticSection(bin: string, configPath: string | undefined): string[] {
   const env = [`SWAMP_PROGRAM=${LOCAL_VIEWER_PROGRAM}`];
-  if (configPath !== undefined) env.push(`SWAMP_CONFIG=${check(PATH_RE, configPath, 'config path')}`);
+  if (configPath !== undefined) env.push(`SWAMP_CONFIG=${checkSubmitValue(SUBMIT_PATH_RE, configPath, 'config path')}`);
   return [
     '# HTCondor submit file for a SWAMP viewer on the local platform (vanilla universe).',
     '# The "machine" is our program; it plays a viewer VM/container in the scratch dir (in/ and out/).',
@@ -89,10 +83,10 @@ function localStaticSection(bin: string, configPath: string | undefined): string
 /** The whole submit file, newline-terminated. */
 export function viewerSubmitFile(inp: ViewerSubmitInput): string {
   const id = parseViewerRunId(inp.execrunid).id;
-  check(OWNER_RE, inp.owner, 'job owner');
+  checkSubmitValue(OWNER_RE, inp.owner, 'job owner');
   const bin = checkBinDir(inp.binDir);
   if (!isViewerJobDirName(inp.jobDir)) throw new ValidationError(`invalid viewer job dir name: ${describeValue(inp.jobDir)}`);
-  const conf = inp.configPath === undefined ? undefined : check(PATH_RE, inp.configPath, 'config path');
+  const conf = inp.configPath === undefined ? undefined : checkSubmitValue(SUBMIT_PATH_RE, inp.configPath, 'config path');
   const str = (v: string, what: string): string => quoteLiteral(v, what).replace(/\$/g, '$(DOLLAR)');
   const bundle = submitBundleName(id);
   const lines =
@@ -113,7 +107,7 @@ export function viewerSubmitFile(inp: ViewerSubmitInput): string {
       // Docker viewers get no executable: the image's entrypoint runs (legacy).
       lines.push(
         '### Docker Image',
-        `docker_image = ${submitValue(check(DOCKER_IMAGE_RE, inp.platformImage, 'docker image'), 'docker_image')}`,
+        `docker_image = ${submitValue(checkSubmitValue(DOCKER_IMAGE_RE, inp.platformImage, 'docker image'), 'docker_image')}`,
         '',
         '### Input File Transfer Settings',
         `transfer_input_files = ${bundle}`,
