@@ -21,6 +21,14 @@ async function unlinkDisks(cwd: string): Promise<void> {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const name = argv[0];
+  if (name === '--help' || name === '-h') {
+    process.stdout.write(
+      `usage: jobhook PreAssessment|PostAssessment|PreViewer|PostViewer <execrunuid> <owner> <uiddomain> <clusterid> <procid> <numjobstarts>\n` +
+        `HTCondor's PreCmd/PostCmd for SWAMP jobs (docs/hooks.md). Exit 0 success; 1 failure; 2 usage;\n` +
+        `PostAssessment exits 5 to ask HTCondor for a retry (within max_retries).\n`,
+    );
+    return 0;
+  }
   const cwd = process.cwd();
   if (!isHookName(name)) {
     process.stderr.write(`jobhook: first argument must be one of ${HOOK_NAMES.join('|')}, got ${JSON.stringify(name ?? '')}\n`);

@@ -35,6 +35,14 @@ export function virshRunner(domain: string): VmCommandRunner {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const name = argv[0];
+  if (name === '--help' || name === '-h') {
+    process.stdout.write(
+      `usage: monitorjob MonitorAssessment|MonitorViewer <execrunuid> <owner> <uiddomain> <clusterid> <procid> <numjobstarts>\n` +
+        `Started detached by the Pre hooks in the job's scratch dir: follows out/job_events.log and publishes\n` +
+        `the job's status ClassAds (docs/monitor.md). Ends on INT/TERM or when the job ends.\n`,
+    );
+    return 0;
+  }
   if (!isMonitorName(name)) {
     process.stderr.write(`monitorjob: first argument must be one of ${MONITOR_NAMES.join('|')}, got ${JSON.stringify(name ?? '')}\n`);
     return 2;
