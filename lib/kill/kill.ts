@@ -21,7 +21,7 @@ import {
 } from '../htcondor/index.js';
 import type { Logger } from '../log/index.js';
 import { assessmentStatusAd, AssessmentStatus, ViewerState, ViewerStatus, viewerStatusAd, type StatusAd, type ViewerStateValue } from '../status/index.js';
-import { isHard, jobFromAd, JOB_REMOVED, killConstraint, mayWriteAssessmentFinal, mayWriteViewerFinal, removalMode, type KilledJob } from './plan.js';
+import { isHard, jobEndOf, jobFromAd, JOB_REMOVED, killConstraint, mayWriteAssessmentFinal, mayWriteViewerFinal, removalMode, type JobEnd, type KilledJob } from './plan.js';
 
 /** The DB side of a kill (assessment and metric runs only; viewers live in the collector). */
 export interface KillDb {
@@ -106,10 +106,15 @@ async function killOne(job: KilledJob, hard: boolean, target: RunId, deps: KillD
   const log = deps.log.child({ runid: job.execrunuid });
   const id = jobText(job);
   if (job.jobStatus === JOB_REMOVED) {
-    // A kill is already in progress (an earlier kill_run, or an admin's condor_rm): that one owns the
-    // statuses. Not writing anything here keeps a second kill from moving statuses backwards.
-    log.info('job already marked for removal; leaving it to the kill in progress', { job: id });
-    return { execrunuid: job.execrunuid, job: id, outcome: 'already-removing' };
+    // A removal is already under way (an earlier kill_run, or an admin's condor_rm). No Terminating
+    // (statuses must not move backwards) and no second condor_rm; but the earlier worker may have
+    // died, so wait for the job to leave like any kill and write the final status under the same
+    // rules: two workers doing this write the same value.
+    log.info('job already marked for removal; waiting for it to leave', { job: id });
+    const gone = await waitGone(job, deps, log);
+    const text = gone ? AssessmentStatus.Terminated : AssessmentStatus.TerminateStatusUnknown;
+    const kept = await writeFinal(job, target, deps, text, ViewerState.Terminated, gone);
+    return { execrunuid: job.execrunuid, job: id, outcome: 'already-removing', final: text, ...(kept !== undefined ? { kept } : {}) };
   }
   await publish(deps, statusAd(job, target, AssessmentStatus.Terminating, ViewerState.Terminating));
   const mode = removalMode(job, hard);
@@ -201,7 +206,9 @@ async function writeFinal(
     db = await deps.db();
     const dbStatus = await db.currentStatus(job.execrunuid);
     const adStatus = typeof current?.SWAMP_vmu_assessment_status === 'string' ? current.SWAMP_vmu_assessment_status : undefined;
-    if (!mayWriteAssessmentFinal(dbStatus) || !mayWriteAssessmentFinal(adStatus)) {
+    const keep = (end: JobEnd) => !mayWriteAssessmentFinal(dbStatus, end) || !mayWriteAssessmentFinal(adStatus, end);
+    // The history read costs a call, so only when a Finished status stands in the way.
+    if (keep('unknown') && (!jobGone || keep(await jobEnd(deps, job)))) {
       log.info('run already has a final status; not overwritten', { dbStatus, adStatus });
       return dbStatus ?? adStatus;
     }
@@ -214,6 +221,17 @@ async function writeFinal(
     return undefined;
   } finally {
     await db?.close();
+  }
+}
+
+/** How the job left the queue, from its history ad (one condor_history call). */
+async function jobEnd(deps: KillDeps, job: KilledJob): Promise<JobEnd> {
+  try {
+    const h = await queryHistory(deps.queueCtx, { jobs: [{ cluster: job.cluster, proc: job.proc }], attributes: ['JobStatus'], limit: 1 });
+    return jobEndOf(h[0]?.JobStatus);
+  } catch (e) {
+    deps.log.warn('cannot read the job history', { runid: job.execrunuid, err: toSwampError(e) });
+    return 'unknown';
   }
 }
 

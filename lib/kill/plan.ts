@@ -4,7 +4,7 @@
  */
 import type { RunId } from '../cli/ids.js';
 import { anyOf, isExactly, quoteInExpr } from '../htcondor/index.js';
-import { ASSESSMENT_FINAL_STATUSES, AssessmentStatus, ViewerState, type ViewerStateValue } from '../status/index.js';
+import { ViewerState, type ViewerStateValue } from '../status/index.js';
 
 export type JobKind = 'arun' | 'mrun' | 'vrun';
 
@@ -105,18 +105,36 @@ export const JOB_REMOVED = 3;
 export const JOB_COMPLETED = 4;
 
 /**
- * Whether kill_run may write its final assessment status over what is there now. The job's own post
- * hook may have finished the run while we waited (Finished…); a final status is never overwritten.
+ * How the job left the queue, from its history ad: 3 = removed (by this kill or another), 4 =
+ * completed on its own. 'unknown' when it is still there or its history could not be read.
  */
-export function mayWriteAssessmentFinal(currentStatus: string | undefined | null): boolean {
-  if (currentStatus === undefined || currentStatus === null) return true;
-  if (currentStatus.startsWith('Finished')) return false;
-  return !ASSESSMENT_FINAL_STATUSES.includes(currentStatus) || isKillStatus(currentStatus);
+export type JobEnd = 'removed' | 'completed' | 'unknown';
+
+export function jobEndOf(historyJobStatus: unknown): JobEnd {
+  return historyJobStatus === JOB_REMOVED ? 'removed' : historyJobStatus === JOB_COMPLETED ? 'completed' : 'unknown';
 }
 
-function isKillStatus(s: string): boolean {
-  return s === AssessmentStatus.Terminated || s === AssessmentStatus.TerminateStatusUnknown || s === AssessmentStatus.TerminateFailed;
+/**
+ * Whether kill_run may write its final assessment status over what is there now.
+ * - A `Finished…` status that the job's own post hook wrote because the job completed while we
+ *   waited is kept: the run really ended that way.
+ * - But a removed job's post hook also runs (the starter runs PostCmd after killing the job) and
+ *   writes `Finished with Errors`: when the job's history says it was removed, that status is the
+ *   kill's consequence, and Terminated is the truth the user asked for. A successful Finished
+ *   (results saved before the removal landed) is kept.
+ * - `… - Will retry n times` is not final: the run would have gone on, the kill ends it.
+ * - Queue-side statuses (SWAMP off - Queued, Submit Failed - BOG Queued) are stale once a job is
+ *   in the queue, and earlier kill statuses may be replaced by the outcome of this one.
+ */
+export function mayWriteAssessmentFinal(currentStatus: string | undefined | null, end: JobEnd = 'unknown'): boolean {
+  if (currentStatus === undefined || currentStatus === null) return true;
+  if (!currentStatus.startsWith('Finished')) return true;
+  if (currentStatus.includes('Will retry')) return true;
+  // A run that really completed (Finished, Finished with Warnings) keeps its status even when the
+  // removal landed after the post hook saved it.
+  return end === 'removed' && currentStatus.startsWith('Finished with Errors');
 }
+
 
 /**
  * Whether kill_run may write TERMINATED over the viewer's current state: not over a final state the

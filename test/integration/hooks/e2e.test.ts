@@ -8,6 +8,7 @@
  * The "tool" of these runs is a directory whose in-files/machine.conf tells the local machine how to
  * behave (PreAssessment copies a tool's in-files into in/, exactly as for a real tool).
  */
+import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
@@ -16,7 +17,7 @@ import { invalidate, queryHistory, queryQueue, remove, swampIdConstraint, type H
 import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentRun } from '../helpers/db-seed.js';
-import { makeTree, type Tree } from '../assessment/helpers.js';
+import { binary, makeTree, type Tree } from '../assessment/helpers.js';
 import { CollectorWatch, SW, adOf, scratchDir, waitFor } from './helpers.js';
 
 jest.setTimeout(420_000);
@@ -32,6 +33,7 @@ beforeAll(async () => {
   condor = await condorContext();
   db = await connect(await dbOptions());
   tree = makeTree();
+  symlinkSync(binary(), join(tree.bin, 'kill_run'));
   // this connection's calling procedures run <tree>/bin/execute_execution_record
   await db.execute('SET @swamp_bin_dir = ?', [tree.bin]);
 });
@@ -89,6 +91,13 @@ async function expectHooksRan(id: string): Promise<void> {
   } catch {
     throw new Error('PreAssessment never advertised: the job hook did not run (argv[0] condor_Prescript not dispatched to jobhook? see docs/hooks.md "Submit file requirements")');
   }
+}
+
+/** kill_run's log lines in the tree's log directory. */
+function killLog(): Array<Record<string, unknown>> {
+  const f = join(tree.logDir, 'killjob.log');
+  if (!existsSync(f)) return [];
+  return readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 async function runRow(id: string): Promise<RunRow | undefined> {
@@ -158,4 +167,20 @@ test('a run whose framework asks for a retry: Finished with Errors, retried max_
   expect(seen[seen.length - 1]).toBe('Finished with Errors');
   expect(hist).toMatchObject({ NumJobStarts: 3, JobStatus: 4 });
   expect(await runRow(id)).toMatchObject({ status: 'Finished with Errors', complete_flag: 1 });
+});
+
+test('a running local assessment killed with CALL kill_assessment_run ends Terminated, not with the post hook\'s status', async () => {
+  // slow steps: the kill arrives while the machine is performing the assessment
+  const { id } = await seedRun('outcome=pass\ndelay_ms=3000\n');
+  expect(await launch(id)).toBe(0);
+  await waitFor('Performing assessment', async () => ((await adOf(condor, id))?.SWAMP_vmu_assessment_status === 'Performing assessment' ? true : undefined), 120_000, 200);
+  await db.execute('CALL assessment.kill_assessment_run(?, ?, @rs)', [id, '1']);
+  expect((await db.select<{ rs: string }>('SELECT @rs AS rs'))[0]?.rs).toBe('SUCCESS');
+  const done = await waitFor('kill worker', async () => killLog().find((l) => l.msg === 'kill finished' && l.runid === id), 200_000, 250);
+  process.stderr.write(`MEASURE kill of a running local assessment: ${JSON.stringify(done)}\n`);
+  expect(done.outcome).toBe('terminated');
+  const hist = await queryHistory(condor, { constraint: swampIdConstraint(id), attributes: ['JobStatus'], limit: 1 });
+  expect(hist[0]?.JobStatus).toBe(3);
+  expect(await runRow(id)).toMatchObject({ status: 'Terminated', complete_flag: 1 });
+  expect((await adOf(condor, id))?.SWAMP_vmu_assessment_status).toBe('Terminated');
 });

@@ -36,13 +36,14 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function sleepJob(attributes: Record<string, string>, name: string): Promise<string> {
+async function sleepJob(attributes: Record<string, string>, name: string, commands: Record<string, string> = {}): Promise<string> {
   const res = await submit(ctx, {
     executable: '/bin/sleep',
     arguments: ['600'],
     initialdir: dir,
     log: join(dir, `${name}.log`),
     attributes,
+    commands,
   });
   const id = attributes.SWAMP_arun_execrunuid ?? attributes.SWAMP_vrun_execrunuid ?? '';
   submitted.push(id);
@@ -144,6 +145,25 @@ test('kills a project viewer by project uuid: Terminating then Terminated (-7) o
   expect(a?.SWAMP_vmu_viewer_state).toBe('-7');
   expect(a?.SWAMP_vmu_viewer_status).toBe('Terminated');
   expect(a?.SWAMP_vmu_viewer_instance_uuid).toBe(instance);
+}, 240_000);
+
+test('a job already being removed (an earlier kill whose worker died, or an admin condor_rm): the kill waits and writes Terminated', async () => {
+  const run = await seedAssessmentRun(db, { launchFlag: 0 });
+  const id = run.executionRecordUuid;
+  // sleep ignores SIGCONT: the removal keeps the job in JobStatus 3 for its whole vacate time
+  const job = await sleepJob({ SWAMP_arun_execrunuid: id }, 'r', { kill_sig: 'SIGCONT', job_max_vacate_time: '6' });
+  await waitRunning(job);
+  await remove(ctx, { constraint: isExactly('SWAMP_arun_execrunuid', id) });
+  const [c] = job.split('.');
+  expect((await queryQueue(ctx, { constraint: `ClusterId == ${c}`, attributes: ['JobStatus'] }))[0]?.JobStatus).toBe(3);
+  expect(await callKill(id, '1')).toBe('SUCCESS');
+  const done = await waitWorker(id);
+  expect(done.outcome).toBe('already-removing');
+  expect(await inQueue(job)).toBe(false);
+  expect((await getExecutionRecord(db, id))?.status).toBe('Terminated');
+  // no second condor_rm and no Terminating: statuses only move forwards
+  expect((done.htcondorCalls as Record<string, number>).condor_rm ?? 0).toBe(0);
+  expect((done.htcondorCalls as Record<string, number>).condor_advertise).toBe(1);
 }, 240_000);
 
 test('an unknown id and hostile ids: SUCCESS/ERROR to the DB, no job touched', async () => {

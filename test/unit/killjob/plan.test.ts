@@ -1,5 +1,5 @@
 import { parseRunId } from '../../../lib/cli/ids.js';
-import { isHard, jobFromAd, killConstraint, mayWriteAssessmentFinal, mayWriteViewerFinal, removalMode } from '../../../lib/kill/plan.js';
+import { isHard, jobEndOf, jobFromAd, killConstraint, mayWriteAssessmentFinal, mayWriteViewerFinal, removalMode } from '../../../lib/kill/plan.js';
 
 const U = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 
@@ -62,9 +62,23 @@ describe('never overwrite a final status the job wrote itself', () => {
     ['Terminated', true],
     ['Finished', false],
     ['Finished with Errors', false],
-    ['Finished with Errors retry(1/2) - Will retry 1 time', false],
-    ['SWAMP off - Queued', false],
+    ['Finished with Warnings', false],
+    // not final: the run would be retried; the kill ends it
+    ['Finished with Errors retry(1/2) - Will retry 1 time', true],
+    ['Finished with Errors - Will retry 2 times', true],
+    // queue-side statuses are stale once a job is in the queue
+    ['SWAMP off - Queued', true],
+    ['HTCondor Submit Failed - BOG Queued', true],
+    ['Terminate Status Unknown', true],
   ])('assessment %p -> may write %p', (s, ok) => expect(mayWriteAssessmentFinal(s)).toBe(ok));
+  test('a Finished status written by the post hook of a job the kill removed is replaced', () => {
+    expect(mayWriteAssessmentFinal('Finished with Errors', jobEndOf(3))).toBe(true);
+    expect(mayWriteAssessmentFinal('Finished', jobEndOf(4))).toBe(false);
+    expect(mayWriteAssessmentFinal('Finished', jobEndOf(3))).toBe(false);
+    expect(mayWriteAssessmentFinal('Finished with Warnings', jobEndOf(3))).toBe(false);
+    expect(mayWriteAssessmentFinal('Finished with Errors', jobEndOf(4))).toBe(false);
+    expect(mayWriteAssessmentFinal('Finished', jobEndOf(undefined))).toBe(false);
+  });
   test('viewer: SHUTDOWN and ERROR written by the viewer stay', () => {
     expect(mayWriteViewerFinal(-3)).toBe(false);
     expect(mayWriteViewerFinal(-5)).toBe(false);
