@@ -15,6 +15,7 @@
  * the execute scratch directory was exactly two levels below `/` (§8.4.7).
  */
 import { ValidationError } from '../errors/index.js';
+import { localPlatformSection } from '../jobs/local-platform.js';
 import { checkSubmitValue, DOCKER_IMAGE_RE, OWNER_RE, SUBMIT_PATH_RE } from '../jobs/submit-values.js';
 import { describeValue } from '../cli/ids.js';
 import { quoteLiteral, submitValue } from '../htcondor/index.js';
@@ -146,31 +147,17 @@ export function staticSection(inp: Pick<SubmitInput, 'platformType' | 'swampInAB
         'log = condor_log',
         'want_graceful_removal = true',
       ];
-    case 'local': {
-      const bin = checkBinDir(inp.binDir);
-      const env = [`SWAMP_PROGRAM=${LOCAL_MACHINE_PROGRAM}`];
-      if (inp.configPath !== undefined) env.push(`SWAMP_CONFIG=${checkSubmitValue(SUBMIT_PATH_RE, inp.configPath, 'config path')}`);
+    case 'local':
       return [
-        '# HTCondor submit file for the SWAMP local platform (vanilla universe).',
-        '# The "machine" is our program; it plays a VM/container in the scratch dir (in/ and out/).',
-        '',
-        '### General Vanilla Universe Settings',
-        'universe = vanilla',
-        `executable = ${bin}/${LOCAL_MACHINE_PROGRAM}`,
-        'transfer_executable = False',
-        // The multi-call binary dispatches on its name; HTCondor may start it under another argv[0].
-        `environment = "${env.join(' ')}"`,
-        '',
-        '### Transfer Output Files',
-        'should_transfer_files = YES',
-        'transfer_output_files = in,out',
-        'when_to_transfer_output = ON_EXIT_OR_EVICT',
-        'output = condor_out',
-        'error = condor_err',
-        'log = condor_log',
+        ...localPlatformSection({
+          bin: checkBinDir(inp.binDir),
+          program: LOCAL_MACHINE_PROGRAM,
+          title: 'the SWAMP local platform',
+          plays: 'a VM/container',
+          configPath: inp.configPath,
+        }),
         'want_graceful_removal = true',
       ];
-    }
   }
 }
 

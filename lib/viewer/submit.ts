@@ -18,6 +18,7 @@
  * dir are allowlisted because they sit inside macro-bearing text.
  */
 import { ValidationError } from '../errors/index.js';
+import { localPlatformSection } from '../jobs/local-platform.js';
 import { checkSubmitValue, DOCKER_IMAGE_RE, OWNER_RE, SUBMIT_PATH_RE } from '../jobs/submit-values.js';
 import { describeValue, parseViewerRunId } from '../cli/ids.js';
 import { quoteLiteral, submitValue } from '../htcondor/index.js';
@@ -56,29 +57,6 @@ export function isViewerJobDirName(name: string): boolean {
   return /^vswamp_[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/.test(name);
 }
 
-function localStaticSection(bin: string, configPath: string | undefined): string[] {
-  const env = [`SWAMP_PROGRAM=${LOCAL_VIEWER_PROGRAM}`];
-  if (configPath !== undefined) env.push(`SWAMP_CONFIG=${checkSubmitValue(SUBMIT_PATH_RE, configPath, 'config path')}`);
-  return [
-    '# HTCondor submit file for a SWAMP viewer on the local platform (vanilla universe).',
-    '# The "machine" is our program; it plays a viewer VM/container in the scratch dir (in/ and out/).',
-    '',
-    '### General Vanilla Universe Settings',
-    'universe = vanilla',
-    `executable = ${bin}/${LOCAL_VIEWER_PROGRAM}`,
-    'transfer_executable = False',
-    // The multi-call binary dispatches on its name; HTCondor may start it under another argv[0].
-    `environment = "${env.join(' ')}"`,
-    '',
-    '### Transfer Output Files',
-    'should_transfer_files = YES',
-    'transfer_output_files = in,out',
-    'when_to_transfer_output = ON_EXIT_OR_EVICT',
-    'output = condor_out',
-    'error = condor_err',
-    'log = condor_log',
-  ];
-}
 
 /** The whole submit file, newline-terminated. */
 export function viewerSubmitFile(inp: ViewerSubmitInput): string {
@@ -91,7 +69,7 @@ export function viewerSubmitFile(inp: ViewerSubmitInput): string {
   const bundle = submitBundleName(id);
   const lines =
     inp.platformType === 'local'
-      ? localStaticSection(bin, conf)
+      ? localPlatformSection({ bin, program: LOCAL_VIEWER_PROGRAM, title: 'a SWAMP viewer on the local platform', plays: 'a viewer VM/container', configPath: conf })
       : staticSection({ platformType: inp.platformType, swampInABox: inp.swampInABox, bridgeInterface: inp.bridgeInterface, binDir: bin, configPath: conf });
   lines.push(
     '',
