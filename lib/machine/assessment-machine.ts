@@ -50,6 +50,9 @@ import {
   readTextIfExists,
   sleep,
   type EventMode,
+  defaultMachineIo,
+  runMachine,
+  type MachineIo,
 } from './common.js';
 import { writeTarGz } from './tarball.js';
 import { UsageError } from '../errors/index.js';
@@ -186,32 +189,6 @@ export async function playAssessment(s: AssessmentMachineSettings, abort?: Abort
 }
 
 /** Program entry: `assessment-machine [--job-dir D] [--outcome O] [--delay-ms N] …`; returns the exit code. */
-/** Where the program's own messages go (stderr; tests pass a collector). */
-export interface MachineIo {
-  stderr: (text: string) => void;
-}
-
-const defaultIo: MachineIo = { stderr: (t) => void process.stderr.write(t) };
-
-export async function main(argv: string[], io: MachineIo = defaultIo): Promise<number> {
-  let settings: AssessmentMachineSettings;
-  try {
-    settings = await resolveSettings(argv);
-  } catch (e) {
-    io.stderr(`assessment-machine: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 2;
-  }
-  const ac = new AbortController();
-  const onTerm = (): void => ac.abort();
-  process.on('SIGTERM', onTerm);
-  process.on('SIGINT', onTerm);
-  try {
-    return await playAssessment(settings, ac.signal);
-  } catch (e) {
-    io.stderr(`assessment-machine: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
-  } finally {
-    process.off('SIGTERM', onTerm);
-    process.off('SIGINT', onTerm);
-  }
+export function main(argv: string[], io: MachineIo = defaultMachineIo): Promise<number> {
+  return runMachine('assessment-machine', () => resolveSettings(argv), playAssessment, io);
 }

@@ -162,3 +162,42 @@ export function intOption(name: string, v: string | undefined): number | undefin
   if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a non-negative integer, got '${v}'`);
   return Number(v);
 }
+
+/** Where a machine program's own messages go (stderr; tests pass a collector). */
+export interface MachineIo {
+  stderr: (text: string) => void;
+}
+
+export const defaultMachineIo: MachineIo = { stderr: (t) => void process.stderr.write(t) };
+
+/**
+ * The entry shared by both machine programs: settings (exit 2 when they are wrong), then the play
+ * with an abort signal raised by SIGTERM/SIGINT (condor_rm's graceful removal), exit 1 on failure.
+ */
+export async function runMachine<S>(
+  name: string,
+  resolve: () => Promise<S>,
+  play: (settings: S, signal: AbortSignal) => Promise<number>,
+  io: MachineIo,
+): Promise<number> {
+  let settings: S;
+  try {
+    settings = await resolve();
+  } catch (e) {
+    io.stderr(`${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  const ac = new AbortController();
+  const onTerm = (): void => ac.abort();
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onTerm);
+  try {
+    return await play(settings, ac.signal);
+  } catch (e) {
+    io.stderr(`${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  } finally {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onTerm);
+  }
+}

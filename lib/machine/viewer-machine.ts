@@ -39,6 +39,9 @@ import {
   readTextIfExists,
   sleep,
   type EventMode,
+  defaultMachineIo,
+  runMachine,
+  type MachineIo,
   type JobPaths,
 } from './common.js';
 import { tarGzPaths } from './tarball.js';
@@ -291,37 +294,18 @@ async function shutdown(p: JobPaths, ev: EventWriter, state: string, db: ViewerD
 }
 
 /** Program entry: runs until SIGTERM/SIGINT; returns the exit code. Reports the port on stderr. */
-/** Where the program's own messages go (stderr; tests pass a collector). */
-export interface MachineIo {
-  stderr: (text: string) => void;
-}
-
-const defaultIo: MachineIo = { stderr: (t) => void process.stderr.write(t) };
-
-export async function main(argv: string[], io: MachineIo = defaultIo): Promise<number> {
-  let settings: ViewerMachineSettings;
-  try {
-    settings = await resolveViewerSettings(argv);
-  } catch (e) {
-    io.stderr(`viewer-machine: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 2;
-  }
-  const ac = new AbortController();
-  const onTerm = (): void => ac.abort();
-  process.on('SIGTERM', onTerm);
-  process.on('SIGINT', onTerm);
-  try {
-    const r = playViewer(settings, ac.signal);
-    r.port.then(
-      (port) => io.stderr(`viewer-machine: listening on ${settings.host}:${port}\n`),
-      () => undefined,
-    );
-    return await r.done;
-  } catch (e) {
-    io.stderr(`viewer-machine: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
-  } finally {
-    process.off('SIGTERM', onTerm);
-    process.off('SIGINT', onTerm);
-  }
+export function main(argv: string[], io: MachineIo = defaultMachineIo): Promise<number> {
+  return runMachine(
+    'viewer-machine',
+    () => resolveViewerSettings(argv),
+    (settings, signal) => {
+      const r = playViewer(settings, signal);
+      r.port.then(
+        (port) => io.stderr(`viewer-machine: listening on ${settings.host}:${port}\n`),
+        () => undefined,
+      );
+      return r.done;
+    },
+    io,
+  );
 }
