@@ -357,6 +357,7 @@ CREATE OR REPLACE PROCEDURE assessment.launch_viewer (
 BEGIN
   DECLARE user_ok, project_user_ok CHAR(1);
   DECLARE n_viewer_version, n_project, n_result, n_instance INT;
+  DECLARE v_lock VARCHAR(100);
   DECLARE v_package_type_id INT;
   DECLARE v_platform_name, v_platform_version, v_tool_name, v_tool_version, v_package_name, v_package_version VARCHAR(100);
   DECLARE v_er_uuid VARCHAR(45);
@@ -431,6 +432,11 @@ BEGIN
     ELSEIF viewer_version_uuid_in IN ('5d0fb63c-865a-11e3-88bb-001a4a81450b', 'b0e931d7-bfb2-11e5-bf72-001a4a814413') THEN
       -- CodeDX / ThreadFix
       SET v_viewer_name = IF(viewer_version_uuid_in = '5d0fb63c-865a-11e3-88bb-001a4a81450b', 'CodeDX', 'ThreadFix');
+      -- Find-or-create under a named lock: concurrent first launches of a project's viewer (the web
+      -- sends several on a double click) must not create two instances, after which every launch
+      -- would answer 'Viewer Instance Error'. Production's procedure has no lock (docs/database.md).
+      SET v_lock = CONCAT('swamp_viewer_instance_', project_uuid_in);
+      DO GET_LOCK(v_lock, 10);
       SELECT COUNT(*) INTO n_instance FROM viewer_store.viewer_instance
        WHERE viewer_version_uuid = viewer_version_uuid_in AND project_uuid = project_uuid_in;
       IF n_instance = 1 THEN
@@ -444,6 +450,7 @@ BEGIN
       ELSE
         SET return_string = 'ERROR: Viewer Instance Error';
       END IF;
+      DO RELEASE_LOCK(v_lock);
       SET cmd = CONCAT(' ', bin, '/launch_viewer',
                        IFNULL(CONCAT(' --viewer_name \'', v_viewer_name, '\''), ''),
                        IFNULL(CONCAT(' --project \'', project_uuid_in, '\''), ''),

@@ -262,10 +262,7 @@ test('20 concurrent CALLs for one project give one viewer job; the web finds it 
   const run = await seedAssessmentRun(db);
   const id = `vrun_${run.projectUuid}_CodeDX`;
   vruns.push(id);
-  // the instance row exists (a project that used its viewer before): the procedure's own
-  // find-or-create is not atomic, and that race is the DB's, not the launcher's
-  const instance = randomUUID();
-  await db.execute('INSERT INTO viewer_store.viewer_instance (viewer_instance_uuid, viewer_version_uuid, project_uuid) VALUES (?, ?, ?)', [instance, CODEDX, run.projectUuid]);
+  // a project that never had a viewer: the procedure creates the instance row, under its named lock
   const conns = await Promise.all(Array.from({ length: 20 }, async () => {
     const c = await connect(await dbOptions());
     extraDbs.push(c);
@@ -274,7 +271,11 @@ test('20 concurrent CALLs for one project give one viewer job; the web finds it 
   }));
   const outs = await Promise.all(conns.map((c) => callLaunchViewer(c, null, run.userUuid, CODEDX, run.projectUuid, `${store}/`, null)));
   expect(outs.map((o) => o.rs)).toEqual(Array(20).fill('SUCCESS'));
-  expect(new Set(outs.map((o) => o.vi))).toEqual(new Set([instance]));
+  const instances = new Set(outs.map((o) => o.vi));
+  expect(instances.size).toBe(1);
+  const instance = [...instances][0] as string;
+  const rows = await db.select<{ n: number }>('SELECT COUNT(*) AS n FROM viewer_store.viewer_instance WHERE project_uuid = ? AND viewer_version_uuid = ?', [run.projectUuid, CODEDX]);
+  expect(Number(rows[0]?.n)).toBe(1);
   const first = await waitFor('an ad the web can find by instance uuid', () => webViewerState(instance), 30_000, 50);
   expect([1, 2]).toContain(first.state);
 
