@@ -2,7 +2,8 @@
  * A JSON generator that reproduces the byte layout of yajl 2.1's generator with `beautify` on
  * (the legacy C parser's writer): 4-space indent, `": "` after keys, `,\n` between members, `{`/`[`
  * followed by a newline, closers on their own line, one `\n` after the top-level value, and yajl's
- * string escaping. Pure: output accumulates in a string that the caller takes with `take()`.
+ * string escaping. Pure: YajlByteGen writes UTF-8 bytes into a reusable buffer (what the SCARF
+ * transform uses); YajlGen wraps it for string output.
  */
 
 const enum St {
@@ -43,43 +44,81 @@ export function yajlEscape(s: string): string {
   return out + s.slice(from);
 }
 
-const INDENT = '    ';
+/** Output bytes of a JSON string: `"` + yajl escaping of src[s, e) + `"` is written by YajlByteGen. */
+const ESC_CLASS = new Uint8Array(256);
+for (let c = 0; c < 0x20; c++) ESC_CLASS[c] = 1;
+ESC_CLASS[0x22] = 1;
+ESC_CLASS[0x5c] = 1;
 
-export class YajlGen {
-  private buf = '';
+/** `"` + key + `"` as bytes, for keys written often (no escaping needed). */
+export function quotedKey(key: string): Uint8Array {
+  if (NEEDS_ESCAPE.test(key)) throw new Error('quotedKey: key needs escaping');
+  return Buffer.from('"' + key + '"', 'utf8');
+}
+
+/**
+ * The yajl-compatible generator writing UTF-8 bytes into one growable buffer (`buf[0, pos)`).
+ * The caller drains it with `reset()` after copying the bytes out; `pos` differences give the
+ * byte size of what was generated in between.
+ */
+export class YajlByteGen {
+  buf: Buffer = Buffer.allocUnsafe(1 << 16);
+  pos = 0;
   private depth = 0;
-  private readonly state: St[] = [St.Start];
-  private readonly indents: string[] = [''];
+  private state = new Uint8Array(64);
 
-  private indent(d: number): string {
-    let s = this.indents[d];
-    if (s === undefined) {
-      s = INDENT.repeat(d);
-      this.indents[d] = s;
-    }
-    return s;
+  constructor() {
+    this.state[0] = St.Start;
   }
 
-  /** INSERT_SEP + INSERT_WHITESPACE of yajl. */
+  /** Make room for n more bytes. */
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const nb = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(nb, 0, 0, this.pos);
+    this.buf = nb;
+  }
+
+  reset(): void {
+    this.pos = 0;
+  }
+
+  private spaces(n: number): void {
+    const b = this.buf;
+    let p = this.pos;
+    for (let k = 0; k < n; k++) b[p++] = 0x20;
+    this.pos = p;
+  }
+
+  /** INSERT_SEP + INSERT_WHITESPACE of yajl (room for the indent must be reserved). */
   private before(): void {
-    const st = this.state[this.depth];
-    if (st === St.MapKey || st === St.InArray) this.buf += ',\n' + this.indent(this.depth);
-    else if (st === St.MapVal) this.buf += ': ';
-    else this.buf += this.indent(this.depth);
+    const d = this.depth;
+    const st = this.state[d];
+    const b = this.buf;
+    if (st === St.MapKey || st === St.InArray) {
+      b[this.pos++] = 0x2c;
+      b[this.pos++] = 0x0a;
+      this.spaces(4 * d);
+    } else if (st === St.MapVal) {
+      b[this.pos++] = 0x3a;
+      b[this.pos++] = 0x20;
+    } else {
+      this.spaces(4 * d);
+    }
   }
 
   /** APPENDED_ATOM + FINAL_NEWLINE of yajl. */
   private after(): void {
     const d = this.depth;
-    switch (this.state[d]) {
-      case St.Start: this.state[d] = St.Complete; break;
+    const st = this.state;
+    switch (st[d]) {
+      case St.Start: st[d] = St.Complete; this.room(1); this.buf[this.pos++] = 0x0a; break;
       case St.MapStart:
-      case St.MapKey: this.state[d] = St.MapVal; break;
-      case St.MapVal: this.state[d] = St.MapKey; break;
-      case St.ArrayStart: this.state[d] = St.InArray; break;
+      case St.MapKey: st[d] = St.MapVal; break;
+      case St.MapVal: st[d] = St.MapKey; break;
+      case St.ArrayStart: st[d] = St.InArray; break;
       default: break;
     }
-    if (this.state[d] === St.Complete) this.buf += '\n';
   }
 
   private checkValue(isKeyAllowed: boolean): void {
@@ -88,70 +127,129 @@ export class YajlGen {
     if (!isKeyAllowed && (st === St.MapStart || st === St.MapKey)) throw new Error('json: a map key must be a string');
   }
 
-  string(s: string): void {
+  /** A string (key or value) from UTF-8 bytes src[s, e), yajl-escaped. */
+  stringBytes(src: Uint8Array, s: number, e: number): void {
     this.checkValue(true);
+    this.room(4 * this.depth + 4 + 6 * (e - s));
     this.before();
-    this.buf += '"' + yajlEscape(s) + '"';
+    const b = this.buf;
+    let p = this.pos;
+    b[p++] = 0x22;
+    for (let i = s; i < e; i++) {
+      const c = src[i]!;
+      if (ESC_CLASS[c] === 0) {
+        b[p++] = c;
+        continue;
+      }
+      b[p++] = 0x5c;
+      switch (c) {
+        case 0x22: b[p++] = 0x22; break;
+        case 0x5c: b[p++] = 0x5c; break;
+        case 0x0a: b[p++] = 0x6e; break;
+        case 0x0d: b[p++] = 0x72; break;
+        case 0x09: b[p++] = 0x74; break;
+        case 0x08: b[p++] = 0x62; break;
+        case 0x0c: b[p++] = 0x66; break;
+        default:
+          b[p++] = 0x75;
+          b[p++] = 0x30;
+          b[p++] = 0x30;
+          b[p++] = HEX.charCodeAt(c >> 4);
+          b[p++] = HEX.charCodeAt(c & 15);
+      }
+    }
+    b[p++] = 0x22;
+    this.pos = p;
     this.after();
   }
 
-  /** A key followed by a string value (the common case, one call). */
-  kv(key: string, value: string): void {
-    this.string(key);
-    this.string(value);
+  string(s: string): void {
+    const bytes = Buffer.from(s, 'utf8');
+    this.stringBytes(bytes, 0, bytes.length);
+  }
+
+  /** A string given as pre-escaped bytes including its quotes (see quotedKey). */
+  quoted(q: Uint8Array): void {
+    this.checkValue(true);
+    this.room(4 * this.depth + 3 + q.length);
+    this.before();
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < q.length; i++) b[p++] = q[i]!;
+    this.pos = p;
+    this.after();
+  }
+
+  private ascii(s: string): void {
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
+    this.pos = p;
   }
 
   integer(n: number | bigint): void {
     this.checkValue(false);
+    const s = String(n);
+    this.room(4 * this.depth + 3 + s.length);
     this.before();
-    this.buf += String(n);
+    this.ascii(s);
     this.after();
   }
 
-  bool(b: boolean): void {
+  bool(v: boolean): void {
     this.checkValue(false);
+    this.room(4 * this.depth + 8);
     this.before();
-    this.buf += b ? 'true' : 'false';
+    this.ascii(v ? 'true' : 'false');
     this.after();
   }
 
   mapOpen(): void {
-    this.open(St.MapStart, '{');
+    this.open(St.MapStart, 0x7b);
   }
 
   arrayOpen(): void {
-    this.open(St.ArrayStart, '[');
+    this.open(St.ArrayStart, 0x5b);
   }
 
-  private open(st: St, ch: string): void {
+  private open(st: St, ch: number): void {
     this.checkValue(false);
+    this.room(4 * this.depth + 4);
     this.before();
     this.depth++;
+    if (this.depth >= this.state.length) {
+      const ns = new Uint8Array(this.state.length * 2);
+      ns.set(this.state);
+      this.state = ns;
+    }
     this.state[this.depth] = st;
-    this.buf += ch + '\n';
+    this.buf[this.pos++] = ch;
+    this.buf[this.pos++] = 0x0a;
   }
 
   mapClose(): void {
-    this.close(St.MapStart, St.MapKey, '}');
+    this.close(St.MapStart, St.MapKey, 0x7d);
   }
 
   arrayClose(): void {
-    this.close(St.ArrayStart, St.InArray, ']');
+    this.close(St.ArrayStart, St.InArray, 0x5d);
   }
 
-  private close(a: St, b: St, ch: string): void {
+  private close(a: St, b: St, ch: number): void {
     const st = this.state[this.depth];
-    if (this.depth === 0 || (st !== a && st !== b)) throw new Error(`json: unbalanced ${ch}`);
+    if (this.depth === 0 || (st !== a && st !== b)) throw new Error(`json: unbalanced ${String.fromCharCode(ch)}`);
     this.depth--;
-    this.buf += '\n';
-    // APPENDED_ATOM on the parent, then INSERT_WHITESPACE (parent is no longer MapVal).
     const d = this.depth;
+    this.room(4 * d + 3);
+    this.buf[this.pos++] = 0x0a;
+    // APPENDED_ATOM on the parent, then INSERT_WHITESPACE (parent is no longer MapVal).
     const parent = this.state[d];
     if (parent === St.Start) this.state[d] = St.Complete;
     else if (parent === St.MapVal) this.state[d] = St.MapKey;
     else if (parent === St.ArrayStart) this.state[d] = St.InArray;
-    this.buf += this.indent(d) + ch;
-    if (this.state[d] === St.Complete) this.buf += '\n';
+    this.spaces(4 * d);
+    this.buf[this.pos++] = ch;
+    if (this.state[d] === St.Complete) this.buf[this.pos++] = 0x0a;
   }
 
   /** True once the top-level value is closed. */
@@ -162,11 +260,59 @@ export class YajlGen {
   get currentDepth(): number {
     return this.depth;
   }
+}
+
+/** The same generator producing strings: output accumulates until `take()`. */
+export class YajlGen {
+  private readonly g = new YajlByteGen();
+
+  string(s: string): void {
+    this.g.string(s);
+  }
+
+  /** A key followed by a string value (the common case, one call). */
+  kv(key: string, value: string): void {
+    this.g.string(key);
+    this.g.string(value);
+  }
+
+  integer(n: number | bigint): void {
+    this.g.integer(n);
+  }
+
+  bool(b: boolean): void {
+    this.g.bool(b);
+  }
+
+  mapOpen(): void {
+    this.g.mapOpen();
+  }
+
+  arrayOpen(): void {
+    this.g.arrayOpen();
+  }
+
+  mapClose(): void {
+    this.g.mapClose();
+  }
+
+  arrayClose(): void {
+    this.g.arrayClose();
+  }
+
+  /** True once the top-level value is closed. */
+  get complete(): boolean {
+    return this.g.complete;
+  }
+
+  get currentDepth(): number {
+    return this.g.currentDepth;
+  }
 
   /** Return what was generated since the last take() and clear it. */
   take(): string {
-    const s = this.buf;
-    this.buf = '';
+    const s = this.g.buf.toString('utf8', 0, this.g.pos);
+    this.g.reset();
     return s;
   }
 }

@@ -1,25 +1,35 @@
 /**
- * SCARF XML -> nativereport.json, streaming and pure (no I/O): text goes in with write(), JSON
- * comes out through the `emit` callback in pieces (header, one piece per BugInstance, summaries).
+ * SCARF XML -> nativereport.json, streaming and pure (no I/O): UTF-8 bytes go in with
+ * writeBytes() (or text with write()), JSON comes out through `emitBytes`/`emit` in pieces that
+ * always end on a fragment boundary (header, BugInstances, summaries).
  * Reproduces the legacy C parser (libxml2 xmlTextReader + yajl) byte for byte on well-formed
  * input: see docs/native-viewer.md and the shared spec native-viewer.md §1.
+ *
+ * Parsing is done by the byte-level XmlTokenizer (xml-tokenizer.ts); values are rebuilt as
+ * libxml2 inner XML into a per-bug byte arena and written as JSON bytes by YajlByteGen, so no
+ * string is created per element or per value (only the two BugSummaries keys of each bug).
  *
  * Memory: one BugInstance at a time plus the BugSummaries tally (one entry per distinct
  * (BugCode, BugGroup)), so resident memory does not grow with the number of bugs.
  */
-import type { SaxesParser, SaxesTagPlain } from 'saxes';
-import { YajlGen } from './json-gen.js';
+import { quotedKey, YajlByteGen } from './json-gen.js';
 import type { ScarfMetadata } from './metadata.js';
 import { resolveToolAttributes } from './tool-list.js';
 import type { ToolListShape } from './scarf-tool-list-data.js';
+import { XmlSyntaxError, XmlTokenizer, type XmlHandler, type XmlName } from './xml-tokenizer.js';
 
 export interface ScarfConvertOptions {
   /** First word of the SWAMP tool name (selects the attribute list). */
   toolName: string;
   /** SCARFmetaData values, or null when the legacy metadata file would be missing. */
   metadata: ScarfMetadata | null;
-  /** Receives the JSON text in order. */
-  emit: (chunk: string) => void;
+  /**
+   * Receives the JSON as UTF-8 bytes, in order. The view is only valid during the call (its
+   * buffer is reused). Each piece ends on a fragment boundary.
+   */
+  emitBytes?: (bytes: Uint8Array) => void;
+  /** Receives the JSON text in order (convenience for small documents; decodes emitBytes). */
+  emit?: (chunk: string) => void;
   toolList?: ToolListShape;
 }
 
@@ -29,61 +39,45 @@ export interface ScarfConvertStats {
   messages: string[];
 }
 
+/** Values are byte ranges [s, e) of the per-bug arena; s = -1 means "element not seen". */
 interface Location {
   primary: boolean;
   startLine: number;
   endLine: number;
   startColumn: number;
   endColumn: number;
-  sourceFile: string | null;
-  explanation: string | null;
+  sourceFileS: number;
+  sourceFileE: number;
+  explanationS: number;
+  explanationE: number;
 }
 
 interface Method {
   primary: boolean;
-  name: string;
+  nameS: number;
+  nameE: number;
 }
 
-interface Bug {
-  buildId: string | null;
-  bugCode: string | null;
-  bugRank: string | null;
-  className: string | null;
-  bugSeverity: string | null;
-  bugGroup: string | null;
-  bugMessage: string | null;
-  resolutionSuggestion: string | null;
-  assessmentReportFile: string | null;
-  cweIds: number[] | null;
-  methods: Method[] | null;
-  locations: Location[] | null;
-  xpath: string | null;
-  start: number;
-  end: number;
-}
-
-function newBug(): Bug {
-  return {
-    buildId: null, bugCode: null, bugRank: null, className: null, bugSeverity: null, bugGroup: null,
-    bugMessage: null, resolutionSuggestion: null, assessmentReportFile: null, cweIds: null, methods: null,
-    locations: null, xpath: null, start: 0, end: 0,
-  };
-}
-
-/** Element names whose inner XML is captured inside a BugInstance (value = what it sets). */
+/** Element ids (XmlName.id). 0..19 are captured elements: their inner XML is a value. */
 const enum Cap {
   Xpath, Start, End, CweId, Method, StartLine, EndLine, StartColumn, EndColumn, Explanation, SourceFile,
   AssessmentReportFile, BuildId, BugCode, BugRank, ClassName, BugSeverity, BugGroup, BugMessage, ResolutionSuggestion,
 }
+const N_CAP = 20;
+const enum El {
+  BugInstance = 100, AnalyzerReport, Location, Metric, BugSummary, MetricSummaries,
+}
 
-const CAPTURED: ReadonlyMap<string, Cap> = new Map([
+const NAMES: readonly (readonly [string, number])[] = [
   ['Xpath', Cap.Xpath], ['Start', Cap.Start], ['End', Cap.End], ['CweId', Cap.CweId], ['Method', Cap.Method],
   ['StartLine', Cap.StartLine], ['EndLine', Cap.EndLine], ['StartColumn', Cap.StartColumn], ['EndColumn', Cap.EndColumn],
   ['Explanation', Cap.Explanation], ['SourceFile', Cap.SourceFile], ['AssessmentReportFile', Cap.AssessmentReportFile],
   ['BuildId', Cap.BuildId], ['BugCode', Cap.BugCode], ['BugRank', Cap.BugRank], ['ClassName', Cap.ClassName],
   ['BugSeverity', Cap.BugSeverity], ['BugGroup', Cap.BugGroup], ['BugMessage', Cap.BugMessage],
   ['ResolutionSuggestion', Cap.ResolutionSuggestion],
-]);
+  ['BugInstance', El.BugInstance], ['AnalyzerReport', El.AnalyzerReport], ['Location', El.Location],
+  ['Metric', El.Metric], ['BugSummary', El.BugSummary], ['MetricSummaries', El.MetricSummaries],
+];
 
 /** Attribute-count names of the legacy [INFO] statistics, per captured element. */
 const COUNTED: Partial<Record<Cap, string>> = {
@@ -105,11 +99,6 @@ export function trimC(s: string): string {
   while (a < b && isCSpace(s.charCodeAt(a))) a++;
   while (b > a && isCSpace(s.charCodeAt(b - 1))) b--;
   return a === 0 && b === s.length ? s : s.slice(a, b);
-}
-
-/** A flat copy of a string that shares no memory with the string it was sliced from. */
-function detach(s: string): string {
-  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 const INT32 = 2 ** 31;
@@ -146,34 +135,45 @@ export function strtolInt(s: string): number {
   return r >= INT32 ? r - 2 * INT32 : r;
 }
 
-/** libxml2 (2.9) text serialization inside inner XML: & < > escaped, CR as &#13;. */
-const TEXT_ESC = /[&<>\r]/;
-function escText(s: string): string {
-  if (!TEXT_ESC.test(s)) return s;
-  return s.replace(/[&<>\r]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&#13;'));
+/** strtolInt over UTF-8 bytes b[s, e). */
+function strtolBytes(b: Uint8Array, s: number, e: number): number {
+  let i = s;
+  while (i < e && isCSpace(b[i]!)) i++;
+  let neg = false;
+  const sc = b[i];
+  if (i < e && (sc === 0x2d || sc === 0x2b)) {
+    neg = sc === 0x2d;
+    i++;
+  }
+  const from = i;
+  let v = 0;
+  while (i < e) {
+    const c = b[i]!;
+    if (c < 0x30 || c > 0x39) break;
+    v = v * 10 + (c - 0x30);
+    i++;
+  }
+  if (i === from) return 0;
+  if (i - from <= 9) return neg ? -v : v;
+  return strtolInt(Buffer.from(b.buffer, b.byteOffset + s, i - s).toString('latin1'));
 }
 
-/** libxml2 attribute value serialization. */
-function escAttr(s: string): string {
-  return s.replace(/[&<>"\n\r\t]/g, (c) => {
-    switch (c) {
-      case '&': return '&amp;';
-      case '<': return '&lt;';
-      case '>': return '&gt;';
-      case '"': return '&quot;';
-      case '\n': return '&#10;';
-      case '\r': return '&#13;';
-      default: return '&#9;';
-    }
-  });
-}
+const K = {
+  AnalyzerReport: quotedKey('AnalyzerReport'), BugInstances: quotedKey('BugInstances'), BugId: quotedKey('BugId'),
+  BuildId: quotedKey('BuildId'), BugCode: quotedKey('BugCode'), BugRank: quotedKey('BugRank'),
+  ClassName: quotedKey('ClassName'), BugSeverity: quotedKey('BugSeverity'), BugGroup: quotedKey('BugGroup'),
+  BugMessage: quotedKey('BugMessage'), ResolutionSuggestion: quotedKey('ResolutionSuggestion'),
+  CweIds: quotedKey('CweIds'), Methods: quotedKey('Methods'), name: quotedKey('name'), primary: quotedKey('primary'),
+  MethodId: quotedKey('MethodId'), BugLocations: quotedKey('BugLocations'), StartLine: quotedKey('StartLine'),
+  EndLine: quotedKey('EndLine'), StartColumn: quotedKey('StartColumn'), EndColumn: quotedKey('EndColumn'),
+  SourceFile: quotedKey('SourceFile'), Explanation: quotedKey('Explanation'), LocationId: quotedKey('LocationId'),
+  InstanceLocation: quotedKey('InstanceLocation'), Xpath: quotedKey('Xpath'), LineNum: quotedKey('LineNum'),
+  Start: quotedKey('Start'), End: quotedKey('End'), BugSummaries: quotedKey('BugSummaries'),
+  count: quotedKey('count'), bytes: quotedKey('bytes'),
+};
 
-interface OpenCapture {
-  kind: Cap;
-  depth: number;
-  /** Offset in the capture buffer right after `<Name attrs` of this element (-1: outermost). */
-  offset: number;
-}
+/** Pending output is handed to the caller once it exceeds this many bytes. */
+const FLUSH_AT = 1 << 18;
 
 const HEADER_XML_ONLY = new Set(['uuid', 'assess_fw', 'assess_fw_version', 'build_fw', 'build_fw_version',
   'build_root_dir', 'package_root_dir', 'parser_fw', 'parser_fw_version']);
@@ -184,37 +184,60 @@ const HEADER_ORDER = ['uuid', 'tool_name', 'tool_version', 'assess_fw', 'assess_
 
 export class ScarfConversionError extends Error {}
 
-export class ScarfConverter {
-  private readonly parser: SaxesParser<{ xmlns: false; position: false }>;
-  private readonly gen = new YajlGen();
-  private readonly emit: (chunk: string) => void;
+export class ScarfConverter implements XmlHandler {
+  private readonly tok: XmlTokenizer;
+  private readonly gen = new YajlByteGen();
+  private readonly emitBytes: (bytes: Uint8Array) => void;
   private readonly meta: ScarfMetadata | null;
   private readonly enabled: ReadonlySet<string>;
   private readonly dictionary: readonly string[];
   private readonly messages: string[] = [];
-  private readonly xmlCounts = new Map<string, number>();
+  /** Per Cap: elements seen ([INFO] statistics); locations separately. */
+  private readonly capCounts = new Float64Array(N_CAP);
+  private locationCount = 0;
   private readonly summaries = new Map<string, Map<string, { count: number; bytes: number }>>();
   private readonly en: {
     buildId: boolean; bugCode: boolean; bugRank: boolean; className: boolean; bugSeverity: boolean; bugGroup: boolean;
     bugMessage: boolean; resolutionSuggestion: boolean; cweIds: boolean; methods: boolean; locations: boolean;
   };
 
-  private error: Error | null = null;
   private depth = 0;
   private headerWritten = false;
   private bugsOpen = false;
-  private bug: Bug | null = null;
+  private inBug = false;
   private bugCount = 0;
   private bugsWritten = 0;
-  /** Skip everything until this element closes (Metric, BugSummary, MetricSummaries). */
-  private skipName: string | null = null;
-  private readonly captures: OpenCapture[] = [];
-  private cap = '';
-  /** The last start tag written into the capture buffer still lacks its `>`. */
+  /** Skip everything until this element closes (Metric, BugSummary, MetricSummaries); 0: none. */
+  private skipId = 0;
+
+  // The current bug. String values: arena ranges, S = -1 when absent.
+  private readonly vs = new Int32Array(N_CAP);
+  private readonly ve = new Int32Array(N_CAP);
+  private cweIds: number[] = [];
+  private methods: Method[] = [];
+  private locations: Location[] = [];
+  private start = 0;
+  private end = 0;
+
+  // Open captures (stack): kind, depth, offset in the arena right after `<Name attrs` (outermost:
+  // one before its content).
+  private readonly capKind = new Int32Array(64);
+  private readonly capDepth = new Int32Array(64);
+  private readonly capOff = new Int32Array(64);
+  private capN = 0;
+  /** Inner XML of the bug's captured elements; reset per bug. */
+  private arena: Buffer = Buffer.allocUnsafe(1 << 14);
+  private ap = 0;
+  /** The last start tag written into the arena still lacks its `>`. */
   private pending = false;
 
-  constructor(SaxesCtor: typeof SaxesParser, opts: ScarfConvertOptions) {
-    this.emit = opts.emit;
+  constructor(opts: ScarfConvertOptions) {
+    if (opts.emitBytes) this.emitBytes = opts.emitBytes;
+    else if (opts.emit) {
+      const emit = opts.emit;
+      const dec = new TextDecoder();
+      this.emitBytes = (b) => emit(dec.decode(b));
+    } else throw new Error('ScarfConverter: emit or emitBytes required');
     this.meta = opts.metadata;
     const r = resolveToolAttributes(opts.toolName, opts.toolList);
     this.enabled = r.enabled;
@@ -227,142 +250,280 @@ export class ScarfConverter {
       resolutionSuggestion: e('resolutionSuggestion'), cweIds: e('cweIds'), methods: e('methods'),
       locations: e('locations'),
     };
-    const p = new SaxesCtor({ xmlns: false, position: false });
-    this.parser = p;
-    p.on('error', (err) => {
-      if (this.error === null) this.error = err;
-    });
-    p.on('opentag', (t) => this.onOpen(t));
-    p.on('closetag', (t) => this.onClose(t));
-    p.on('text', (t) => {
-      if (this.captures.length > 0) this.append(escText(t));
-    });
-    p.on('cdata', (t) => {
-      if (this.captures.length > 0) this.append('<![CDATA[' + t + ']]>');
-    });
-    p.on('comment', (t) => {
-      if (this.captures.length > 0) this.append('<!--' + t + '-->');
-    });
-    p.on('processinginstruction', (pi) => {
-      if (this.captures.length > 0) this.append('<?' + pi.target + (pi.body === '' ? '' : ' ' + pi.body) + '?>');
-    });
+    this.tok = new XmlTokenizer(this, NAMES);
   }
 
   private fail(msg: string): never {
     throw new ScarfConversionError(msg);
   }
 
-  private append(s: string): void {
+  /** UTF-8 input. */
+  writeBytes(bytes: Uint8Array): void {
+    try {
+      this.tok.write(bytes);
+    } catch (err) {
+      this.rethrow(err);
+    }
+    if (this.gen.pos >= FLUSH_AT) this.flush();
+  }
+
+  /** Text input (encoded to UTF-8). */
+  write(text: string): void {
+    this.writeBytes(Buffer.from(text, 'utf8'));
+  }
+
+  private rethrow(err: unknown): never {
+    if (err instanceof XmlSyntaxError) this.fail(`XML parse error: ${err.message}`);
+    throw err;
+  }
+
+  private flush(): void {
+    if (this.gen.pos === 0) return;
+    this.emitBytes(this.gen.buf.subarray(0, this.gen.pos));
+    this.gen.reset();
+  }
+
+  // ---- arena ---------------------------------------------------------------------------------
+
+  private room(n: number): void {
+    if (this.ap + n <= this.arena.length) return;
+    const nb = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.ap + n));
+    this.arena.copy(nb, 0, 0, this.ap);
+    this.arena = nb;
+  }
+
+  private closePending(): void {
     if (this.pending) {
-      this.cap += '>';
+      this.room(1);
+      this.arena[this.ap++] = 0x3e;
       this.pending = false;
     }
-    this.cap += s;
   }
 
-  private count(name: string): void {
-    this.xmlCounts.set(name, (this.xmlCounts.get(name) ?? 0) + 1);
+  private put(src: Uint8Array, s: number, e: number): void {
+    this.room(e - s);
+    const a = this.arena;
+    let p = this.ap;
+    if (e - s > 64) {
+      a.set(src.subarray(s, e), p);
+      p += e - s;
+    } else {
+      for (let i = s; i < e; i++) a[p++] = src[i]!;
+    }
+    this.ap = p;
   }
 
-  write(text: string): void {
-    this.parser.write(text);
-    if (this.error) this.fail(`XML parse error: ${this.error.message}`);
+  private putAscii(str: string): void {
+    this.room(str.length);
+    const a = this.arena;
+    let p = this.ap;
+    for (let i = 0; i < str.length; i++) a[p++] = str.charCodeAt(i);
+    this.ap = p;
   }
 
-  private onOpen(tag: SaxesTagPlain): void {
+  /** libxml2 (2.9) text serialization inside inner XML: & < > escaped, CR as &#13;. */
+  private putText(src: Uint8Array, s: number, e: number): void {
+    this.room(5 * (e - s));
+    const a = this.arena;
+    let p = this.ap;
+    for (let i = s; i < e; i++) {
+      const c = src[i]!;
+      switch (c) {
+        case 0x26: a[p++] = 0x26; a[p++] = 0x61; a[p++] = 0x6d; a[p++] = 0x70; a[p++] = 0x3b; break; // &amp;
+        case 0x3c: a[p++] = 0x26; a[p++] = 0x6c; a[p++] = 0x74; a[p++] = 0x3b; break; // &lt;
+        case 0x3e: a[p++] = 0x26; a[p++] = 0x67; a[p++] = 0x74; a[p++] = 0x3b; break; // &gt;
+        case 0x0d: a[p++] = 0x26; a[p++] = 0x23; a[p++] = 0x31; a[p++] = 0x33; a[p++] = 0x3b; break; // &#13;
+        default: a[p++] = c;
+      }
+    }
+    this.ap = p;
+  }
+
+  /** libxml2 attribute value serialization. */
+  private putAttr(src: Uint8Array, s: number, e: number): void {
+    for (let i = s; i < e; i++) {
+      const c = src[i]!;
+      switch (c) {
+        case 0x26: this.putAscii('&amp;'); break;
+        case 0x3c: this.putAscii('&lt;'); break;
+        case 0x3e: this.putAscii('&gt;'); break;
+        case 0x22: this.putAscii('&quot;'); break;
+        case 0x0a: this.putAscii('&#10;'); break;
+        case 0x0d: this.putAscii('&#13;'); break;
+        case 0x09: this.putAscii('&#9;'); break;
+        default:
+          this.room(1);
+          this.arena[this.ap++] = c;
+      }
+    }
+  }
+
+  // ---- tokenizer events ----------------------------------------------------------------------
+
+  text(buf: Uint8Array, start: number, end: number, special: boolean): void {
+    this.closePending();
+    if (special) this.putText(buf, start, end);
+    else this.put(buf, start, end);
+  }
+
+  cdata(buf: Uint8Array, start: number, end: number): void {
+    this.closePending();
+    this.putAscii('<![CDATA[');
+    this.put(buf, start, end);
+    this.putAscii(']]>');
+  }
+
+  comment(buf: Uint8Array, start: number, end: number): void {
+    this.closePending();
+    this.putAscii('<!--');
+    this.put(buf, start, end);
+    this.putAscii('-->');
+  }
+
+  pi(buf: Uint8Array, ts: number, te: number, bs: number, be: number): void {
+    this.closePending();
+    this.putAscii('<?');
+    this.put(buf, ts, te);
+    if (be > bs) {
+      this.putAscii(' ');
+      this.put(buf, bs, be);
+    }
+    this.putAscii('?>');
+  }
+
+  startTag(name: XmlName, selfClosing: boolean): void {
     this.depth++;
-    if (this.skipName !== null) return;
-    const name = tag.name;
-    if (this.bug === null) {
-      if (name === 'BugInstance') {
+    if (this.skipId !== 0) return;
+    const id = name.id;
+    if (!this.inBug) {
+      if (id === El.BugInstance) {
         if (!this.headerWritten) this.fail('BugInstance before the AnalyzerReport start tag');
-        this.bug = newBug();
+        this.newBug();
         this.bugCount++;
-      } else if (name === 'AnalyzerReport') {
-        this.writeHeader(tag.attributes);
-      } else if (name === 'Metric' || name === 'BugSummary' || name === 'MetricSummaries') {
-        if (!tag.isSelfClosing) this.skipName = name;
+      } else if (id === El.AnalyzerReport) {
+        this.writeHeader();
+      } else if (id === El.Metric || id === El.BugSummary || id === El.MetricSummaries) {
+        if (!selfClosing) this.skipId = id;
       }
       return;
     }
     // Inside a BugInstance.
-    if (this.captures.length > 0) {
-      this.append('<' + name);
-      const attrs = tag.attributes;
-      for (const k in attrs) this.cap += ' ' + k + '="' + escAttr(attrs[k] ?? '') + '"';
-      this.pending = true;
-    }
-    const bug = this.bug;
-    if (name === 'Location') {
-      (bug.locations ??= []).push({
-        primary: tag.attributes['primary'] === 'true', startLine: 0, endLine: 0, startColumn: 0, endColumn: 0,
-        sourceFile: null, explanation: null,
+    if (this.capN > 0) this.putStartTag(name);
+    if (id === El.Location) {
+      this.locations.push({
+        primary: this.primary(), startLine: 0, endLine: 0, startColumn: 0, endColumn: 0,
+        sourceFileS: -1, sourceFileE: -1, explanationS: -1, explanationE: -1,
       });
-      this.count('locations');
+      this.locationCount++;
       return;
     }
-    const kind = CAPTURED.get(name);
-    if (kind === undefined) return;
-    if (kind === Cap.Method) {
-      (bug.methods ??= []).push({ primary: tag.attributes['primary'] === 'true', name: '' });
-    }
-    const counted = COUNTED[kind];
-    if (counted !== undefined) this.count(counted);
-    if (this.captures.length === 0) {
-      // Outermost capture: its own start tag is not in the buffer, the content starts at 0.
-      this.cap = '';
-      this.pending = false;
-      this.captures.push({ kind, depth: this.depth, offset: -1 });
-    } else {
-      this.captures.push({ kind, depth: this.depth, offset: this.cap.length });
-    }
+    if (id < 0 || id >= N_CAP) return;
+    if (id === Cap.Method) this.methods.push({ primary: this.primary(), nameS: 0, nameE: 0 });
+    this.capCounts[id] = this.capCounts[id]! + 1;
+    const n = this.capN;
+    if (n === this.capKind.length) this.fail('captured elements nested too deeply');
+    this.capKind[n] = id;
+    this.capDepth[n] = this.depth;
+    // Outermost capture: its own start tag is not in the arena, the content starts at ap.
+    this.capOff[n] = n === 0 ? this.ap - 1 : this.ap;
+    if (n === 0) this.pending = false;
+    this.capN = n + 1;
+    this.tok.wantText = true;
   }
 
-  private onClose(tag: SaxesTagPlain): void {
+  private primary(): boolean {
+    const k = this.tok.attrIndex('primary');
+    return k >= 0 && this.tok.attrValueIs(k, 'true');
+  }
+
+  private putStartTag(name: XmlName): void {
+    this.closePending();
+    const t = this.tok;
+    const b = t.buffer;
+    this.room(1);
+    this.arena[this.ap++] = 0x3c;
+    this.put(name.bytes, 0, name.bytes.length);
+    for (let k = 0; k < t.attrCount; k++) {
+      this.putAscii(' ');
+      this.put(b, t.attrNameStart(k), t.attrNameEnd(k));
+      this.putAscii('="');
+      t.attrDecode(k);
+      if (t.attrSpecial(k)) this.putAttr(b, t.rangeStart, t.rangeEnd);
+      else this.put(b, t.rangeStart, t.rangeEnd);
+      this.putAscii('"');
+    }
+    this.pending = true;
+  }
+
+  endTag(name: XmlName): void {
     const depth = this.depth--;
-    if (this.skipName !== null) {
-      if (tag.name === this.skipName) this.skipName = null;
+    if (this.skipId !== 0) {
+      if (name.id === this.skipId) this.skipId = 0;
       return;
     }
-    const bug = this.bug;
-    if (bug === null) return;
-    const top = this.captures[this.captures.length - 1];
-    if (top !== undefined && top.depth === depth) {
+    if (!this.inBug) return;
+    const n = this.capN;
+    if (n > 0 && this.capDepth[n - 1] === depth) {
       // Inner XML of this element: "" when it had no content (libxml2 writes <x/>).
-      let inner: string;
+      let s: number;
+      let e: number;
       if (this.pending) {
-        inner = '';
+        s = e = this.ap;
         this.pending = false;
-        if (this.captures.length > 1) this.cap += '/>';
+        if (n > 1) this.putAscii('/>');
       } else {
-        inner = this.cap.slice(top.offset + 1);
-        if (this.captures.length > 1) this.cap += '</' + tag.name + '>';
+        s = this.capOff[n - 1]! + 1;
+        e = this.ap;
+        if (n > 1) this.putEndTag(name);
       }
-      this.captures.pop();
-      if (this.captures.length === 0) this.cap = '';
-      this.setValue(bug, top.kind, inner);
+      this.capN = n - 1;
+      if (n === 1) this.tok.wantText = false;
+      this.setValue(this.capKind[n - 1]!, s, e);
       return;
     }
-    if (this.captures.length > 0) {
+    if (n > 0) {
       if (this.pending) {
-        this.cap += '/>';
+        this.putAscii('/>');
         this.pending = false;
       } else {
-        this.cap += '</' + tag.name + '>';
+        this.putEndTag(name);
       }
     }
-    if (tag.name === 'BugInstance') {
-      this.writeBug(bug);
-      this.bug = null;
-      this.captures.length = 0;
-      this.cap = '';
+    if (name.id === El.BugInstance) {
+      this.writeBug();
+      this.inBug = false;
+      this.capN = 0;
       this.pending = false;
+      this.tok.wantText = false;
     }
   }
 
-  private lastLocation(bug: Bug, what: string): Location | null {
-    const locs = bug.locations;
-    const loc = locs === null ? undefined : locs[locs.length - 1];
+  private putEndTag(name: XmlName): void {
+    this.putAscii('</');
+    this.put(name.bytes, 0, name.bytes.length);
+    this.putAscii('>');
+  }
+
+  // ---- the bug -------------------------------------------------------------------------------
+
+  private newBug(): void {
+    this.inBug = true;
+    this.vs.fill(-1);
+    this.ve.fill(-1);
+    if (this.cweIds.length > 0) this.cweIds = [];
+    if (this.methods.length > 0) this.methods = [];
+    if (this.locations.length > 0) this.locations = [];
+    this.start = 0;
+    this.end = 0;
+    this.ap = 0;
+    this.capN = 0;
+    this.pending = false;
+    // A bug with a huge message must not pin a huge arena for the rest of the run.
+    if (this.arena.length > 1 << 20) this.arena = Buffer.allocUnsafe(1 << 14);
+  }
+
+  private lastLocation(what: string): Location | null {
+    const loc = this.locations[this.locations.length - 1];
     if (loc === undefined) {
       this.messages.push(`[WARN]: ${what} before any Location in BugInstance ${this.bugCount} ignored`);
       return null;
@@ -370,40 +531,46 @@ export class ScarfConverter {
     return loc;
   }
 
-  private setValue(bug: Bug, kind: Cap, inner: string): void {
+  private setValue(kind: number, s: number, e: number): void {
+    const a = this.arena;
     switch (kind) {
-      case Cap.Xpath: bug.xpath = trimC(inner); break;
-      case Cap.Start: bug.start = strtolInt(inner); break;
-      case Cap.End: bug.end = strtolInt(inner); break;
-      case Cap.CweId: (bug.cweIds ??= []).push(strtolInt(inner)); break;
+      case Cap.Start: this.start = strtolBytes(a, s, e); return;
+      case Cap.End: this.end = strtolBytes(a, s, e); return;
+      case Cap.CweId: this.cweIds.push(strtolBytes(a, s, e)); return;
+      case Cap.StartLine: { const l = this.lastLocation('StartLine'); if (l) l.startLine = strtolBytes(a, s, e); return; }
+      case Cap.EndLine: { const l = this.lastLocation('EndLine'); if (l) l.endLine = strtolBytes(a, s, e); return; }
+      case Cap.StartColumn: { const l = this.lastLocation('StartColumn'); if (l) l.startColumn = strtolBytes(a, s, e); return; }
+      case Cap.EndColumn: { const l = this.lastLocation('EndColumn'); if (l) l.endColumn = strtolBytes(a, s, e); return; }
+      default: break;
+    }
+    // String values: trimmed (C isspace).
+    while (s < e && isCSpace(a[s]!)) s++;
+    while (e > s && isCSpace(a[e - 1]!)) e--;
+    switch (kind) {
       case Cap.Method: {
-        const m = bug.methods?.[bug.methods.length - 1];
-        if (m) m.name = trimC(inner);
-        break;
+        const m = this.methods[this.methods.length - 1];
+        if (m) {
+          m.nameS = s;
+          m.nameE = e;
+        }
+        return;
       }
-      case Cap.StartLine: { const l = this.lastLocation(bug, 'StartLine'); if (l) l.startLine = strtolInt(inner); break; }
-      case Cap.EndLine: { const l = this.lastLocation(bug, 'EndLine'); if (l) l.endLine = strtolInt(inner); break; }
-      case Cap.StartColumn: { const l = this.lastLocation(bug, 'StartColumn'); if (l) l.startColumn = strtolInt(inner); break; }
-      case Cap.EndColumn: { const l = this.lastLocation(bug, 'EndColumn'); if (l) l.endColumn = strtolInt(inner); break; }
-      case Cap.Explanation: { const l = this.lastLocation(bug, 'Explanation'); if (l) l.explanation = trimC(inner); break; }
-      case Cap.SourceFile: { const l = this.lastLocation(bug, 'SourceFile'); if (l) l.sourceFile = trimC(inner); break; }
-      case Cap.AssessmentReportFile: bug.assessmentReportFile = trimC(inner); break;
-      case Cap.BuildId: bug.buildId = trimC(inner); break;
-      case Cap.BugCode: bug.bugCode = trimC(inner); break;
-      case Cap.BugRank: bug.bugRank = trimC(inner); break;
-      case Cap.ClassName: bug.className = trimC(inner); break;
-      case Cap.BugSeverity: bug.bugSeverity = trimC(inner); break;
-      case Cap.BugGroup: bug.bugGroup = trimC(inner); break;
-      case Cap.BugMessage: bug.bugMessage = trimC(inner); break;
-      case Cap.ResolutionSuggestion: bug.resolutionSuggestion = trimC(inner); break;
+      case Cap.Explanation: { const l = this.lastLocation('Explanation'); if (l) { l.explanationS = s; l.explanationE = e; } return; }
+      case Cap.SourceFile: { const l = this.lastLocation('SourceFile'); if (l) { l.sourceFileS = s; l.sourceFileE = e; } return; }
+      default:
+        this.vs[kind] = s;
+        this.ve[kind] = e;
     }
   }
 
-  private writeHeader(attrs: Record<string, string>): void {
+  private writeHeader(): void {
     if (this.headerWritten) this.fail('more than one AnalyzerReport start tag');
     this.headerWritten = true;
+    const t = this.tok;
+    const attrs = new Map<string, string>();
+    for (let k = 0; k < t.attrCount; k++) attrs.set(t.attrName(k), t.attrValue(k));
     const m = this.meta;
-    const xml = (k: string): string | null => (Object.prototype.hasOwnProperty.call(attrs, k) ? (attrs[k] ?? '') : null);
+    const xml = (k: string): string | null => attrs.get(k) ?? null;
     const values: Record<(typeof HEADER_ORDER)[number], string | null> = {
       uuid: null, tool_name: null, tool_version: null, assess_fw: null, assess_fw_version: null,
       assessment_start_ts: m ? m.startDate : null, assessment_end_ts: m ? m.endDate : null,
@@ -423,117 +590,136 @@ export class ScarfConverter {
     }
     const g = this.gen;
     g.mapOpen();
-    g.string('AnalyzerReport');
+    g.quoted(K.AnalyzerReport);
     g.mapOpen();
     for (const k of HEADER_ORDER) {
       const v = values[k];
-      if (v !== null) g.kv(k, v);
+      if (v !== null) {
+        g.string(k);
+        g.string(v);
+      }
     }
-    this.emit(g.take());
   }
 
-  private writeBug(bug: Bug): void {
+  private kv(key: Uint8Array, kind: Cap): void {
+    const s = this.vs[kind]!;
+    if (s < 0) return;
+    this.gen.quoted(key);
+    this.gen.stringBytes(this.arena, s, this.ve[kind]!);
+  }
+
+  private writeBug(): void {
     const g = this.gen;
     const en = this.en;
+    const a = this.arena;
+    const from = g.pos;
     if (!this.bugsOpen) {
-      g.string('BugInstances');
+      g.quoted(K.BugInstances);
       g.arrayOpen();
       this.bugsOpen = true;
     }
     g.mapOpen();
-    g.string('BugId');
+    g.quoted(K.BugId);
     g.integer(++this.bugsWritten);
-    if (bug.buildId !== null && en.buildId) g.kv('BuildId', bug.buildId);
-    if (bug.bugCode !== null && en.bugCode) g.kv('BugCode', bug.bugCode);
-    if (bug.bugRank !== null && en.bugRank) g.kv('BugRank', bug.bugRank);
-    if (bug.className !== null && en.className) g.kv('ClassName', bug.className);
-    if (bug.bugSeverity !== null && en.bugSeverity) g.kv('BugSeverity', bug.bugSeverity);
-    if (bug.bugGroup !== null && en.bugGroup) g.kv('BugGroup', bug.bugGroup);
-    if (bug.bugMessage !== null && en.bugMessage) g.kv('BugMessage', bug.bugMessage);
-    if (bug.resolutionSuggestion !== null && en.resolutionSuggestion) g.kv('ResolutionSuggestion', bug.resolutionSuggestion);
-    if (bug.cweIds !== null && en.cweIds) {
-      g.string('CweIds');
+    if (en.buildId) this.kv(K.BuildId, Cap.BuildId);
+    if (en.bugCode) this.kv(K.BugCode, Cap.BugCode);
+    if (en.bugRank) this.kv(K.BugRank, Cap.BugRank);
+    if (en.className) this.kv(K.ClassName, Cap.ClassName);
+    if (en.bugSeverity) this.kv(K.BugSeverity, Cap.BugSeverity);
+    if (en.bugGroup) this.kv(K.BugGroup, Cap.BugGroup);
+    if (en.bugMessage) this.kv(K.BugMessage, Cap.BugMessage);
+    if (en.resolutionSuggestion) this.kv(K.ResolutionSuggestion, Cap.ResolutionSuggestion);
+    if (this.cweIds.length > 0 && en.cweIds) {
+      g.quoted(K.CweIds);
       g.arrayOpen();
-      for (const id of bug.cweIds) g.integer(id);
+      for (const id of this.cweIds) g.integer(id);
       g.arrayClose();
     }
-    if (bug.methods !== null && en.methods) {
-      g.string('Methods');
+    if (this.methods.length > 0 && en.methods) {
+      g.quoted(K.Methods);
       g.arrayOpen();
       let id = 1;
-      for (const m of bug.methods) {
+      for (const m of this.methods) {
         g.mapOpen();
-        g.kv('name', m.name);
-        g.string('primary');
+        g.quoted(K.name);
+        g.stringBytes(a, m.nameS, m.nameE);
+        g.quoted(K.primary);
         g.bool(m.primary);
-        g.string('MethodId');
+        g.quoted(K.MethodId);
         g.integer(id++);
         g.mapClose();
       }
       g.arrayClose();
     }
-    if (bug.locations !== null && en.locations) {
-      g.string('BugLocations');
+    if (this.locations.length > 0 && en.locations) {
+      g.quoted(K.BugLocations);
       g.arrayOpen();
       let id = 1;
-      for (const l of bug.locations) {
+      for (const l of this.locations) {
         g.mapOpen();
-        if (l.startLine !== 0) { g.string('StartLine'); g.integer(l.startLine); }
-        if (l.endLine !== 0) { g.string('EndLine'); g.integer(l.endLine); }
-        if (l.startColumn !== 0) { g.string('StartColumn'); g.integer(l.startColumn); }
-        if (l.endColumn !== 0) { g.string('EndColumn'); g.integer(l.endColumn); }
-        if (l.sourceFile !== null) g.kv('SourceFile', l.sourceFile);
-        if (l.explanation !== null) g.kv('Explanation', l.explanation);
-        g.string('primary');
+        if (l.startLine !== 0) { g.quoted(K.StartLine); g.integer(l.startLine); }
+        if (l.endLine !== 0) { g.quoted(K.EndLine); g.integer(l.endLine); }
+        if (l.startColumn !== 0) { g.quoted(K.StartColumn); g.integer(l.startColumn); }
+        if (l.endColumn !== 0) { g.quoted(K.EndColumn); g.integer(l.endColumn); }
+        if (l.sourceFileS >= 0) { g.quoted(K.SourceFile); g.stringBytes(a, l.sourceFileS, l.sourceFileE); }
+        if (l.explanationS >= 0) { g.quoted(K.Explanation); g.stringBytes(a, l.explanationS, l.explanationE); }
+        g.quoted(K.primary);
         g.bool(l.primary);
-        g.string('LocationId');
+        g.quoted(K.LocationId);
         g.integer(id++);
         g.mapClose();
       }
       g.arrayClose();
     }
-    if ((bug.xpath !== null || bug.start !== 0 || bug.end !== 0) && en.locations) {
-      g.string('InstanceLocation');
+    const xs = this.vs[Cap.Xpath]!;
+    if ((xs >= 0 || this.start !== 0 || this.end !== 0) && en.locations) {
+      g.quoted(K.InstanceLocation);
       g.mapOpen();
-      if (bug.xpath !== null) g.kv('Xpath', bug.xpath);
-      if (bug.start !== 0 || bug.end !== 0) {
-        g.string('LineNum');
+      if (xs >= 0) { g.quoted(K.Xpath); g.stringBytes(a, xs, this.ve[Cap.Xpath]!); }
+      if (this.start !== 0 || this.end !== 0) {
+        g.quoted(K.LineNum);
         g.mapOpen();
-        if (bug.start !== 0) { g.string('Start'); g.integer(bug.start); }
-        if (bug.end !== 0) { g.string('End'); g.integer(bug.end); }
+        if (this.start !== 0) { g.quoted(K.Start); g.integer(this.start); }
+        if (this.end !== 0) { g.quoted(K.End); g.integer(this.end); }
         g.mapClose();
       }
       g.mapClose();
     }
     g.mapClose();
-    const fragment = g.take();
-    this.emit(fragment);
-    const bytes = Buffer.byteLength(fragment, 'utf8');
-    const code = bug.bugCode ?? 'undefined';
-    const group = bug.bugGroup ?? 'undefined';
+    const bytes = g.pos - from;
+    const code = this.valueString(Cap.BugCode);
+    const group = this.valueString(Cap.BugGroup);
     let groups = this.summaries.get(code);
     if (groups === undefined) {
       groups = new Map();
-      // Keys are copied: a slice would keep its (large) parent string alive for the whole run.
-      this.summaries.set(detach(code), groups);
+      this.summaries.set(code, groups);
     }
-    const s = groups.get(group);
-    if (s === undefined) groups.set(detach(group), { count: 1, bytes });
+    const sum = groups.get(group);
+    if (sum === undefined) groups.set(group, { count: 1, bytes });
     else {
-      s.count++;
-      s.bytes += bytes;
+      sum.count++;
+      sum.bytes += bytes;
     }
+  }
+
+  /** A value as a string key of BugSummaries ("undefined" when the element was absent). */
+  private valueString(kind: Cap): string {
+    const s = this.vs[kind]!;
+    return s < 0 ? 'undefined' : this.arena.toString('utf8', s, this.ve[kind]!);
   }
 
   /** End of input: checks the document, writes summaries and the closing braces. */
   close(): ScarfConvertStats {
-    this.parser.close();
-    if (this.error) this.fail(`XML parse error: ${this.error.message}`);
+    try {
+      this.tok.end();
+    } catch (err) {
+      this.rethrow(err);
+    }
     if (!this.headerWritten) this.fail('no AnalyzerReport element');
     const g = this.gen;
     if (this.bugsOpen) g.arrayClose();
     if (this.summaries.size > 0) {
-      g.string('BugSummaries');
+      g.quoted(K.BugSummaries);
       g.mapOpen();
       for (const [code, groups] of this.summaries) {
         g.string(code);
@@ -541,9 +727,9 @@ export class ScarfConverter {
         for (const [group, s] of groups) {
           g.string(group);
           g.mapOpen();
-          g.string('count');
+          g.quoted(K.count);
           g.integer(s.count);
-          g.string('bytes');
+          g.quoted(K.bytes);
           g.integer(s.bytes);
           g.mapClose();
         }
@@ -553,18 +739,19 @@ export class ScarfConverter {
     }
     g.mapClose();
     g.mapClose();
-    this.emit(g.take());
+    this.flush();
+    const counts = new Map<string, number>([['locations', this.locationCount]]);
+    for (const [kind, name] of Object.entries(COUNTED)) counts.set(name, this.capCounts[Number(kind)] ?? 0);
     for (const name of this.dictionary) {
       if (this.enabled.has(name)) {
-        this.messages.push(`[INFO] The number of ${name} found in SCARF XML result is ${this.xmlCounts.get(name) ?? 0}/${this.bugCount}.`);
+        this.messages.push(`[INFO] The number of ${name} found in SCARF XML result is ${counts.get(name) ?? 0}/${this.bugCount}.`);
       }
     }
     return { bugs: this.bugsWritten, messages: this.messages };
   }
 }
 
-/** Build a converter; saxes is loaded lazily (start-up time). */
+/** Build a converter (async for compatibility with callers that awaited the lazy saxes import). */
 export async function createScarfConverter(opts: ScarfConvertOptions): Promise<ScarfConverter> {
-  const { SaxesParser } = await import('saxes');
-  return new ScarfConverter(SaxesParser, opts);
+  return new ScarfConverter(opts);
 }

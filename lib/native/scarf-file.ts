@@ -1,7 +1,8 @@
 /**
  * I/O wrapper of the SCARF transform: reads the SCARF file in chunks, decodes it (BOM or the XML
- * declaration's encoding, UTF-8 by default), streams it through ScarfConverter and writes the JSON
- * incrementally to a temporary file next to the output, renamed into place only on success.
+ * declaration's encoding, UTF-8 by default), streams it through ScarfConverter (UTF-8 as raw bytes,
+ * other encodings decoded and re-encoded) and writes the JSON bytes incrementally to a temporary
+ * file next to the output, renamed into place only on success.
  */
 import * as fs from 'node:fs';
 import { TextDecoder } from 'node:util';
@@ -20,33 +21,6 @@ export interface ScarfFileOptions {
   chunkSize?: number;
 }
 
-const OUT_BUF = 1 << 20;
-
-/** Output through one reused byte buffer (no large strings are built, so the heap stays small). */
-class OutBuffer {
-  private readonly buf = Buffer.allocUnsafe(OUT_BUF);
-  private pos = 0;
-  constructor(private readonly fd: number) {}
-
-  write(s: string): void {
-    // A UTF-16 code unit is at most 3 UTF-8 bytes.
-    if (s.length * 3 > OUT_BUF - this.pos) {
-      this.flush();
-      if (s.length * 3 > OUT_BUF) {
-        fs.writeSync(this.fd, s);
-        return;
-      }
-    }
-    this.pos += this.buf.write(s, this.pos, 'utf8');
-  }
-
-  flush(): void {
-    let off = 0;
-    while (off < this.pos) off += fs.writeSync(this.fd, this.buf, off, this.pos - off);
-    this.pos = 0;
-  }
-}
-
 /** Pick the decoder from the first bytes: BOM, else encoding="..." of the XML declaration. */
 export function sniffEncoding(head: Buffer): string {
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8';
@@ -59,6 +33,12 @@ export function sniffEncoding(head: Buffer): string {
   return m?.[1]?.toLowerCase() ?? 'utf-8';
 }
 
+/** Writes all of `bytes` to fd. */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+}
+
 export async function convertScarfFile(opts: ScarfFileOptions): Promise<ScarfConvertStats> {
   const chunkSize = opts.chunkSize ?? 1 << 16;
   const inFd = fs.openSync(opts.inputPath, 'r');
@@ -67,35 +47,40 @@ export async function convertScarfFile(opts: ScarfFileOptions): Promise<ScarfCon
   try {
     outFd = fs.openSync(tmp, 'wx', 0o644);
     const fd = outFd;
-    const out = new OutBuffer(fd);
+    // The converter hands over its (reused) output buffer whenever 256 KiB are pending.
     const conv = await createScarfConverter({
       toolName: opts.toolName,
       metadata: opts.metadata,
       ...(opts.toolList ? { toolList: opts.toolList } : {}),
-      emit: (chunk) => out.write(chunk),
+      emitBytes: (bytes) => writeAll(fd, bytes),
     });
     const buf = Buffer.allocUnsafe(chunkSize);
+    // UTF-8 (the SCARF norm) goes to the converter as bytes; other encodings are decoded and re-encoded.
     let decoder: TextDecoder | null = null;
+    let first = true;
     for (;;) {
       const n = fs.readSync(inFd, buf, 0, chunkSize, null);
       if (n === 0) break;
       const bytes = buf.subarray(0, n);
-      if (decoder === null) {
+      if (first) {
+        first = false;
         const enc = sniffEncoding(bytes);
+        let d: TextDecoder;
         try {
-          decoder = new TextDecoder(enc, { fatal: true });
+          d = new TextDecoder(enc, { fatal: true });
         } catch {
           throw new Error(`unsupported XML encoding: ${enc}`);
         }
+        if (d.encoding !== 'utf-8') decoder = d;
       }
-      conv.write(decoder.decode(bytes, { stream: true }));
+      if (decoder === null) conv.writeBytes(bytes);
+      else conv.write(decoder.decode(bytes, { stream: true }));
     }
     if (decoder !== null) {
       const rest = decoder.decode();
       if (rest.length > 0) conv.write(rest);
     }
     const stats = conv.close();
-    out.flush();
     fs.closeSync(fd);
     outFd = null;
     fs.renameSync(tmp, opts.outputPath);
