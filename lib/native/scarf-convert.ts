@@ -172,6 +172,8 @@ const K = {
   count: quotedKey('count'), bytes: quotedKey('bytes'),
 };
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /** Pending output is handed to the caller once it exceeds this many bytes. */
 const FLUSH_AT = 1 << 18;
 
@@ -269,6 +271,7 @@ export class ScarfConverter implements XmlHandler {
 
   /** Text input (encoded to UTF-8). */
   write(text: string): void {
+    if (LONE_SURROGATE.test(text)) this.fail('XML parse error: disallowed character (unpaired surrogate)');
     this.writeBytes(Buffer.from(text, 'utf8'));
   }
 

@@ -811,6 +811,7 @@ export class XmlTokenizer {
     if (this.sawDoctype || this.sawRoot) this.fail(i0, 'inappropriately located doctype declaration');
     const e = this.doctype(i + 7, limit);
     if (e < 0) return this.incomplete(i0);
+    this.checkChars(i0, e);
     this.sawDoctype = true;
     return e;
   }
@@ -844,11 +845,20 @@ export class XmlTokenizer {
         if (k < 0) return -1;
         i = k + 2;
       } else {
-        if (c < 0x20 && !isS(c)) this.fail(i, 'disallowed character');
         i++;
       }
     }
     return -1;
+  }
+
+  /** Fails on a character outside XML's Char production in b[s, e). */
+  private checkChars(s: number, e: number): void {
+    const b = this.buf;
+    for (let i = s; i < e; i++) {
+      const c = b[i]!;
+      if (RAW_CLASS[c] === 0 || c === CR) continue;
+      if (c !== 0xef || (b[i + 1] === 0xbf && (b[i + 2] === 0xbe || b[i + 2] === 0xbf))) this.fail(i, 'disallowed character');
+    }
   }
 
   /**
