@@ -24,6 +24,9 @@ const cases: Record<string, string> = {
   crlf: `${H}\r\n<BugInstance id="1">\r\n<BugMessage>l1\r\nl2\rl3</BugMessage>${loc}</BugInstance></AnalyzerReport>`,
   empty: '<AnalyzerReport></AnalyzerReport>',
   summaryIgnored: `${H}<BugSummary><BugCategory group="g" code="c" count="1" bytes="2"/></BugSummary></AnalyzerReport>`,
+  // An absent BugCode/BugGroup and the literal text "undefined" share one BugSummaries key.
+  undefinedKey: `${H}<BugInstance id="1"><BugGroup>g</BugGroup></BugInstance><BugInstance id="2"><BugCode>undefined</BugCode><BugGroup>g</BugGroup></BugInstance><BugInstance id="3"><BugCode>undefined</BugCode><BugGroup>undefined</BugGroup></BugInstance><BugInstance id="4"><BugCode> undefined </BugCode></BugInstance></AnalyzerReport>`,
+  bom: `\uFEFF${H}<BugInstance id="1"><BugCode>c</BugCode><!-- x --><?p?></BugInstance>\n</AnalyzerReport>\n<!-- after -->\n`,
 };
 
 async function main(): Promise<void> {

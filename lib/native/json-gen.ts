@@ -189,6 +189,21 @@ export class YajlByteGen {
 
   integer(n: number | bigint): void {
     this.checkValue(false);
+    if (typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 && n < 1e9) {
+      // Common case without a temporary string.
+      this.room(4 * this.depth + 12);
+      this.before();
+      const b = this.buf;
+      let p = this.pos;
+      let div = 1;
+      while (div * 10 <= n) div *= 10;
+      for (; div >= 1; div = (div / 10) | 0) {
+        b[p++] = 0x30 + (((n / div) | 0) % 10);
+      }
+      this.pos = p;
+      this.after();
+      return;
+    }
     const s = String(n);
     this.room(4 * this.depth + 3 + s.length);
     this.before();

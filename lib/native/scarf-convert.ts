@@ -52,6 +52,32 @@ interface Location {
   explanationE: number;
 }
 
+/** A BugSummaries key: a BugCode (with its groups) or a BugGroup value. */
+interface Summary {
+  /** The JSON key: the value, or "undefined" when the element was absent. */
+  key: string;
+  /** UTF-8 of key. */
+  bytes: Uint8Array;
+  count: number;
+  /** Bytes of the written fragments. */
+  size: number;
+  groups: SummaryTable;
+}
+
+/** Entries in order of first appearance, and a hash index over their bytes. */
+interface SummaryTable {
+  list: Summary[];
+  index: Map<number, Summary[]>;
+}
+
+const UNDEFINED = Buffer.from('undefined');
+
+function sameKey(kb: Uint8Array, a: Uint8Array, s: number, e: number): boolean {
+  if (kb.length !== e - s) return false;
+  for (let k = 0; k < kb.length; k++) if (kb[k] !== a[s + k]) return false;
+  return true;
+}
+
 interface Method {
   primary: boolean;
   nameS: number;
@@ -197,7 +223,8 @@ export class ScarfConverter implements XmlHandler {
   /** Per Cap: elements seen ([INFO] statistics); locations separately. */
   private readonly capCounts = new Float64Array(N_CAP);
   private locationCount = 0;
-  private readonly summaries = new Map<string, Map<string, { count: number; bytes: number }>>();
+  /** BugSummaries: codes in order of appearance, each with its groups. */
+  private readonly codes: SummaryTable = { list: [], index: new Map() };
   private readonly en: {
     buildId: boolean; bugCode: boolean; bugRank: boolean; className: boolean; bugSeverity: boolean; bugGroup: boolean;
     bugMessage: boolean; resolutionSuggestion: boolean; cweIds: boolean; methods: boolean; locations: boolean;
@@ -215,9 +242,13 @@ export class ScarfConverter implements XmlHandler {
   // The current bug. String values: arena ranges, S = -1 when absent.
   private readonly vs = new Int32Array(N_CAP);
   private readonly ve = new Int32Array(N_CAP);
-  private cweIds: number[] = [];
-  private methods: Method[] = [];
-  private locations: Location[] = [];
+  // Pools reused from bug to bug (no garbage per bug): the first n* entries are the current bug's.
+  private readonly cweIds: number[] = [];
+  private nCwe = 0;
+  private readonly methods: Method[] = [];
+  private nMethods = 0;
+  private readonly locations: Location[] = [];
+  private nLoc = 0;
   private start = 0;
   private end = 0;
 
@@ -413,15 +444,33 @@ export class ScarfConverter implements XmlHandler {
     // Inside a BugInstance.
     if (this.capN > 0) this.putStartTag(name);
     if (id === El.Location) {
-      this.locations.push({
-        primary: this.primary(), startLine: 0, endLine: 0, startColumn: 0, endColumn: 0,
-        sourceFileS: -1, sourceFileE: -1, explanationS: -1, explanationE: -1,
-      });
+      let l = this.locations[this.nLoc];
+      if (l === undefined) {
+        l = {
+          primary: false, startLine: 0, endLine: 0, startColumn: 0, endColumn: 0,
+          sourceFileS: -1, sourceFileE: -1, explanationS: -1, explanationE: -1,
+        };
+        this.locations.push(l);
+      } else {
+        l.startLine = l.endLine = l.startColumn = l.endColumn = 0;
+        l.sourceFileS = l.sourceFileE = l.explanationS = l.explanationE = -1;
+      }
+      l.primary = this.primary();
+      this.nLoc++;
       this.locationCount++;
       return;
     }
     if (id < 0 || id >= N_CAP) return;
-    if (id === Cap.Method) this.methods.push({ primary: this.primary(), nameS: 0, nameE: 0 });
+    if (id === Cap.Method) {
+      let m = this.methods[this.nMethods];
+      if (m === undefined) {
+        m = { primary: false, nameS: 0, nameE: 0 };
+        this.methods.push(m);
+      }
+      m.primary = this.primary();
+      m.nameS = m.nameE = 0;
+      this.nMethods++;
+    }
     this.capCounts[id] = this.capCounts[id]! + 1;
     const n = this.capN;
     if (n === this.capKind.length) this.fail('captured elements nested too deeply');
@@ -513,9 +562,9 @@ export class ScarfConverter implements XmlHandler {
     this.inBug = true;
     this.vs.fill(-1);
     this.ve.fill(-1);
-    if (this.cweIds.length > 0) this.cweIds = [];
-    if (this.methods.length > 0) this.methods = [];
-    if (this.locations.length > 0) this.locations = [];
+    this.nCwe = 0;
+    this.nMethods = 0;
+    this.nLoc = 0;
     this.start = 0;
     this.end = 0;
     this.ap = 0;
@@ -526,7 +575,7 @@ export class ScarfConverter implements XmlHandler {
   }
 
   private lastLocation(what: string): Location | null {
-    const loc = this.locations[this.locations.length - 1];
+    const loc = this.nLoc > 0 ? this.locations[this.nLoc - 1] : undefined;
     if (loc === undefined) {
       this.messages.push(`[WARN]: ${what} before any Location in BugInstance ${this.bugCount} ignored`);
       return null;
@@ -539,7 +588,7 @@ export class ScarfConverter implements XmlHandler {
     switch (kind) {
       case Cap.Start: this.start = strtolBytes(a, s, e); return;
       case Cap.End: this.end = strtolBytes(a, s, e); return;
-      case Cap.CweId: this.cweIds.push(strtolBytes(a, s, e)); return;
+      case Cap.CweId: this.cweIds[this.nCwe++] = strtolBytes(a, s, e); return;
       case Cap.StartLine: { const l = this.lastLocation('StartLine'); if (l) l.startLine = strtolBytes(a, s, e); return; }
       case Cap.EndLine: { const l = this.lastLocation('EndLine'); if (l) l.endLine = strtolBytes(a, s, e); return; }
       case Cap.StartColumn: { const l = this.lastLocation('StartColumn'); if (l) l.startColumn = strtolBytes(a, s, e); return; }
@@ -551,7 +600,7 @@ export class ScarfConverter implements XmlHandler {
     while (e > s && isCSpace(a[e - 1]!)) e--;
     switch (kind) {
       case Cap.Method: {
-        const m = this.methods[this.methods.length - 1];
+        const m = this.nMethods > 0 ? this.methods[this.nMethods - 1] : undefined;
         if (m) {
           m.nameS = s;
           m.nameE = e;
@@ -632,17 +681,18 @@ export class ScarfConverter implements XmlHandler {
     if (en.bugGroup) this.kv(K.BugGroup, Cap.BugGroup);
     if (en.bugMessage) this.kv(K.BugMessage, Cap.BugMessage);
     if (en.resolutionSuggestion) this.kv(K.ResolutionSuggestion, Cap.ResolutionSuggestion);
-    if (this.cweIds.length > 0 && en.cweIds) {
+    if (this.nCwe > 0 && en.cweIds) {
       g.quoted(K.CweIds);
       g.arrayOpen();
-      for (const id of this.cweIds) g.integer(id);
+      for (let k = 0; k < this.nCwe; k++) g.integer(this.cweIds[k]!);
       g.arrayClose();
     }
-    if (this.methods.length > 0 && en.methods) {
+    if (this.nMethods > 0 && en.methods) {
       g.quoted(K.Methods);
       g.arrayOpen();
       let id = 1;
-      for (const m of this.methods) {
+      for (let k = 0; k < this.nMethods; k++) {
+        const m = this.methods[k]!;
         g.mapOpen();
         g.quoted(K.name);
         g.stringBytes(a, m.nameS, m.nameE);
@@ -654,11 +704,12 @@ export class ScarfConverter implements XmlHandler {
       }
       g.arrayClose();
     }
-    if (this.locations.length > 0 && en.locations) {
+    if (this.nLoc > 0 && en.locations) {
       g.quoted(K.BugLocations);
       g.arrayOpen();
       let id = 1;
-      for (const l of this.locations) {
+      for (let k = 0; k < this.nLoc; k++) {
+        const l = this.locations[k]!;
         g.mapOpen();
         if (l.startLine !== 0) { g.quoted(K.StartLine); g.integer(l.startLine); }
         if (l.endLine !== 0) { g.quoted(K.EndLine); g.integer(l.endLine); }
@@ -690,25 +741,40 @@ export class ScarfConverter implements XmlHandler {
     }
     g.mapClose();
     const bytes = g.pos - from;
-    const code = this.valueString(Cap.BugCode);
-    const group = this.valueString(Cap.BugGroup);
-    let groups = this.summaries.get(code);
-    if (groups === undefined) {
-      groups = new Map();
-      this.summaries.set(code, groups);
-    }
-    const sum = groups.get(group);
-    if (sum === undefined) groups.set(group, { count: 1, bytes });
-    else {
-      sum.count++;
-      sum.bytes += bytes;
-    }
+    const code = this.summaryKey(this.codes, Cap.BugCode);
+    const sum = this.summaryKey(code.groups, Cap.BugGroup);
+    sum.count++;
+    sum.size += bytes;
   }
 
-  /** A value as a string key of BugSummaries ("undefined" when the element was absent). */
-  private valueString(kind: Cap): string {
-    const s = this.vs[kind]!;
-    return s < 0 ? 'undefined' : this.arena.toString('utf8', s, this.ve[kind]!);
+  /**
+   * The BugSummaries entry for this bug's value of `kind` in `table` (created on first use).
+   * Looked up by the value's bytes (an absent element counts as the text "undefined", like the
+   * legacy key), so the common case, a code or group seen before, allocates nothing.
+   */
+  private summaryKey(table: SummaryTable, kind: Cap): Summary {
+    let a: Uint8Array = this.arena;
+    let s = this.vs[kind]!;
+    let e = this.ve[kind]!;
+    if (s < 0) {
+      a = UNDEFINED;
+      s = 0;
+      e = UNDEFINED.length;
+    }
+    let h = 0x811c9dc5;
+    for (let k = s; k < e; k++) h = Math.imul(h ^ a[k]!, 0x01000193);
+    let bucket = table.index.get(h);
+    if (bucket !== undefined) {
+      for (const x of bucket) if (sameKey(x.bytes, a, s, e)) return x;
+    } else {
+      bucket = [];
+      table.index.set(h, bucket);
+    }
+    const bytes = new Uint8Array(a.subarray(s, e));
+    const entry: Summary = { key: Buffer.from(bytes).toString('utf8'), bytes, count: 0, size: 0, groups: { list: [], index: new Map() } };
+    bucket.push(entry);
+    table.list.push(entry);
+    return entry;
   }
 
   /** End of input: checks the document, writes summaries and the closing braces. */
@@ -721,19 +787,19 @@ export class ScarfConverter implements XmlHandler {
     if (!this.headerWritten) this.fail('no AnalyzerReport element');
     const g = this.gen;
     if (this.bugsOpen) g.arrayClose();
-    if (this.summaries.size > 0) {
+    if (this.codes.list.length > 0) {
       g.quoted(K.BugSummaries);
       g.mapOpen();
-      for (const [code, groups] of this.summaries) {
-        g.string(code);
+      for (const code of this.codes.list) {
+        g.string(code.key);
         g.mapOpen();
-        for (const [group, s] of groups) {
-          g.string(group);
+        for (const group of code.groups.list) {
+          g.string(group.key);
           g.mapOpen();
           g.quoted(K.count);
-          g.integer(s.count);
+          g.integer(group.count);
           g.quoted(K.bytes);
-          g.integer(s.bytes);
+          g.integer(group.size);
           g.mapClose();
         }
         g.mapClose();

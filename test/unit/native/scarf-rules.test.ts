@@ -222,6 +222,15 @@ describe('SCARF conversion rules', () => {
     expect(total).toBe(Buffer.byteLength(out.slice(start, end)));
   });
 
+  test('BugSummaries: an absent element and the literal text "undefined" share a key (legacy C, checked with compare-legacy)', async () => {
+    const { json } = await convert(
+      doc(bug('<BugGroup>g</BugGroup>'), bug('<BugCode>undefined</BugCode><BugGroup>g</BugGroup>'), bug('<BugCode> undefined </BugCode>')),
+    );
+    const sums = json.AnalyzerReport['BugSummaries'] as Record<string, Record<string, { count: number }>>;
+    expect(Object.keys(sums)).toEqual(['undefined']);
+    expect(Object.entries(sums['undefined'] ?? {}).map(([k, v]) => [k, v.count])).toEqual([['g', 2], ['undefined', 1]]);
+  });
+
   test('Metric, BugSummary and MetricSummaries input elements are ignored', async () => {
     const { json } = await convert(
       `${HEAD}<Metric id="1"><Value>3</Value><BugCode>no</BugCode></Metric>${bug('<BugCode>c</BugCode>')}<BugSummary><BugCategory group="g" code="c" count="9" bytes="1"/></BugSummary><MetricSummaries/></AnalyzerReport>`,
