@@ -254,9 +254,9 @@ export class ScarfConverter implements XmlHandler {
 
   // Open captures (stack): kind, depth, offset in the arena right after `<Name attrs` (outermost:
   // one before its content).
-  private readonly capKind = new Int32Array(64);
-  private readonly capDepth = new Int32Array(64);
-  private readonly capOff = new Int32Array(64);
+  private readonly capKind: number[] = [];
+  private readonly capDepth: number[] = [];
+  private readonly capOff: number[] = [];
   private capN = 0;
   /** Inner XML of the bug's captured elements; reset per bug. */
   private arena: Buffer = Buffer.allocUnsafe(1 << 14);
@@ -473,7 +473,6 @@ export class ScarfConverter implements XmlHandler {
     }
     this.capCounts[id] = this.capCounts[id]! + 1;
     const n = this.capN;
-    if (n === this.capKind.length) this.fail('captured elements nested too deeply');
     this.capKind[n] = id;
     this.capDepth[n] = this.depth;
     // Outermost capture: its own start tag is not in the arena, the content starts at ap.

@@ -773,11 +773,23 @@ export class XmlTokenizer {
     return true;
   }
 
-  /** First index >= i of the ASCII string s that ends before limit, or -1. */
-  private find(i: number, limit: number, s: string): number {
-    const k = this.buf.indexOf(s, i, 'latin1');
-    return k < 0 || k + s.length > limit ? -1 : k;
+  /**
+   * First index >= i of the ASCII string s that ends before limit, or -1. For the token that
+   * starts at i0, a search that failed before resumes where it stopped (a long comment or CDATA
+   * section arriving in many writes is scanned once, not once per write).
+   */
+  private find(i0: number, i: number, limit: number, s: string): number {
+    if (this.findToken === this.base + i0) i = Math.max(i, this.findFrom - this.base);
+    const k = this.buf.subarray(0, limit).indexOf(s, i, 'latin1');
+    if (k >= 0) return k;
+    this.findToken = this.base + i0;
+    this.findFrom = this.base + Math.max(i, limit - s.length + 1);
+    return -1;
   }
+
+  /** Input offsets: the token whose terminator search stopped at findFrom. */
+  private findToken = -1;
+  private findFrom = 0;
 
   private bang(i0: number, limit: number): number {
     const b = this.buf;
@@ -786,7 +798,7 @@ export class XmlTokenizer {
     if (isComment === null) return this.incomplete(i0);
     if (isComment) {
       const s = i + 2;
-      const k = this.find(s, limit, '--');
+      const k = this.find(i0, s, limit, '--');
       if (k < 0) return this.incomplete(i0);
       if (k + 2 >= limit) return this.incomplete(i0);
       if (b[k + 2] !== GT) this.fail(k, 'malformed comment ("--" inside)');
@@ -799,7 +811,7 @@ export class XmlTokenizer {
     if (isCdata) {
       if (this.stack.length === 0) this.fail(i0, 'text data outside of root node');
       const s = i + 7;
-      const k = this.find(s, limit, ']]>');
+      const k = this.find(i0, s, limit, ']]>');
       if (k < 0) return this.incomplete(i0);
       const e = this.raw(s, k);
       if (this.wantText) this.handler.cdata(b, s, e);
@@ -837,11 +849,11 @@ export class XmlTokenizer {
       } else if (subset && c === LT && i + 3 >= limit) {
         return -1;
       } else if (subset && c === LT && b[i + 1] === BANG && b[i + 2] === DASH && b[i + 3] === DASH) {
-        const k = this.find(i + 4, limit, '-->');
+        const k = this.find(i, i + 4, limit, '-->');
         if (k < 0) return -1;
         i = k + 3;
       } else if (subset && c === LT && b[i + 1] === QMARK) {
-        const k = this.find(i + 2, limit, '?>');
+        const k = this.find(i, i + 2, limit, '?>');
         if (k < 0) return -1;
         i = k + 2;
       } else {
@@ -907,7 +919,7 @@ export class XmlTokenizer {
     if (c !== QMARK && !isS(c)) this.fail(te, 'disallowed character in processing instruction name');
     let bs = te;
     while (bs < limit && isS(b[bs])) bs++;
-    const k = this.find(bs, limit, '?>');
+    const k = this.find(i0, bs, limit, '?>');
     if (k < 0) return this.incomplete(i0);
     const isXml = te - ts === 3 && (b[ts]! | 0x20) === 0x78 && (b[ts + 1]! | 0x20) === 0x6d && (b[ts + 2]! | 0x20) === 0x6c;
     if (isXml) {
