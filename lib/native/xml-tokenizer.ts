@@ -165,6 +165,8 @@ export class XmlTokenizer {
   /** Input offset of buf[0]. */
   private base = 0;
   private more = false;
+  /** Do not run again before this many bytes are pending (see write). */
+  private retryPending = 0;
   private started = false;
   private ended = false;
   private sawRoot = false;
@@ -217,6 +219,9 @@ export class XmlTokenizer {
     this.buf.set(chunk, this.len);
     this.len += chunk.length;
     this.validate();
+    // A long token (start tag, comment, ...) that stalled is retried only once the pending data
+    // has doubled, so arriving in many writes costs linear, not quadratic, scanning.
+    if (this.len - this.pos < this.retryPending) return;
     this.run(this.checked, false);
   }
 
@@ -284,6 +289,8 @@ export class XmlTokenizer {
       if (i !== start) this.started = true;
     }
     this.pos = i;
+    const pending = this.len - i;
+    this.retryPending = this.more && pending > 1 << 16 ? 2 * pending : 0;
   }
 
   // ---- text ----------------------------------------------------------------------------------
