@@ -104,7 +104,9 @@ async function main(): Promise<void> {
     await db.execute('CALL assessment.kill_assessment_run(?, ?, @rs)', [b.executionRecordUuid, '1']);
     const rs = (await db.select<{ rs: string }>('SELECT @rs AS rs'))[0]?.rs;
     say(`CALL assessment.kill_assessment_run('${b.executionRecordUuid}', '1', @rs) -> ${rs} in ${Date.now() - tk} ms`);
-    await follow(db, b.executionRecordUuid, (s) => s.startsWith('Terminate') || s.startsWith('Finished'), 200_000);
+    // The removed job's post hook may write 'Finished with Errors' first; killjob's final status
+    // (Terminated, Terminate Status Unknown, Terminate Failed) replaces it once the job has left.
+    await follow(db, b.executionRecordUuid, (s) => s.startsWith('Terminate') && s !== 'Terminating', 200_000);
     say('done: logs in .local/swamp/log/, results in .local/swamp/projects/ and .local/swamp/outgoing/');
   } finally {
     await db.close();
