@@ -12,6 +12,7 @@
  * Memory: one BugInstance at a time plus the BugSummaries tally (one entry per distinct
  * (BugCode, BugGroup)), so resident memory does not grow with the number of bugs.
  */
+import { hashBytes, sameBytes } from './byte-keys.js';
 import { quotedKey, YajlByteGen } from './json-gen.js';
 import type { ScarfMetadata } from './metadata.js';
 import { resolveToolAttributes } from './tool-list.js';
@@ -71,12 +72,6 @@ interface SummaryTable {
 }
 
 const UNDEFINED = Buffer.from('undefined');
-
-function sameKey(kb: Uint8Array, a: Uint8Array, s: number, e: number): boolean {
-  if (kb.length !== e - s) return false;
-  for (let k = 0; k < kb.length; k++) if (kb[k] !== a[s + k]) return false;
-  return true;
-}
 
 interface Method {
   primary: boolean;
@@ -451,11 +446,10 @@ export class ScarfConverter implements XmlHandler {
           sourceFileS: -1, sourceFileE: -1, explanationS: -1, explanationE: -1,
         };
         this.locations.push(l);
-      } else {
-        l.startLine = l.endLine = l.startColumn = l.endColumn = 0;
-        l.sourceFileS = l.sourceFileE = l.explanationS = l.explanationE = -1;
       }
       l.primary = this.primary();
+      l.startLine = l.endLine = l.startColumn = l.endColumn = 0;
+      l.sourceFileS = l.sourceFileE = l.explanationS = l.explanationE = -1;
       this.nLoc++;
       this.locationCount++;
       return;
@@ -752,7 +746,7 @@ export class ScarfConverter implements XmlHandler {
    * legacy key), so the common case, a code or group seen before, allocates nothing.
    */
   private summaryKey(table: SummaryTable, kind: Cap): Summary {
-    let a: Uint8Array = this.arena;
+    let a: Buffer = this.arena;
     let s = this.vs[kind]!;
     let e = this.ve[kind]!;
     if (s < 0) {
@@ -760,17 +754,16 @@ export class ScarfConverter implements XmlHandler {
       s = 0;
       e = UNDEFINED.length;
     }
-    let h = 0x811c9dc5;
-    for (let k = s; k < e; k++) h = Math.imul(h ^ a[k]!, 0x01000193);
+    const h = hashBytes(a, s, e);
     let bucket = table.index.get(h);
     if (bucket !== undefined) {
-      for (const x of bucket) if (sameKey(x.bytes, a, s, e)) return x;
+      for (const x of bucket) if (sameBytes(x.bytes, a, s, e)) return x;
     } else {
       bucket = [];
       table.index.set(h, bucket);
     }
     const bytes = new Uint8Array(a.subarray(s, e));
-    const entry: Summary = { key: Buffer.from(bytes).toString('utf8'), bytes, count: 0, size: 0, groups: { list: [], index: new Map() } };
+    const entry: Summary = { key: a.toString('utf8', s, e), bytes, count: 0, size: 0, groups: { list: [], index: new Map() } };
     bucket.push(entry);
     table.list.push(entry);
     return entry;

@@ -30,6 +30,7 @@
  * must fit in memory whole.
  */
 import { isUtf8 } from 'node:buffer';
+import { hashBytes, sameBytes } from './byte-keys.js';
 
 /** An interned element name. `id` is the handler's code for it (-1: not one it registered). */
 export interface XmlName {
@@ -496,14 +497,12 @@ export class XmlTokenizer {
 
   private intern(s: number, e: number): XmlName {
     const b = this.buf;
-    let h = e - s;
-    for (let k = s; k < e; k++) h = (Math.imul(h, 31) + b[k]!) | 0;
     const mask = this.names.length - 1;
-    let slot = h & mask;
+    let slot = hashBytes(b, s, e) & mask;
     for (;;) {
       const n = this.names[slot];
       if (n === undefined) break;
-      if (this.sameBytes(n.bytes, s, e)) return n;
+      if (sameBytes(n.bytes, b, s, e)) return n;
       slot = (slot + 1) & mask;
     }
     const str = b.toString('utf8', s, e);
@@ -514,13 +513,6 @@ export class XmlTokenizer {
       this.interned++;
     }
     return name;
-  }
-
-  private sameBytes(nb: Uint8Array, s: number, e: number): boolean {
-    if (nb.length !== e - s) return false;
-    const b = this.buf;
-    for (let k = 0; k < nb.length; k++) if (nb[k] !== b[s + k]) return false;
-    return true;
   }
 
   // ---- tags ----------------------------------------------------------------------------------
