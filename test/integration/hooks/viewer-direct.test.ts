@@ -78,6 +78,9 @@ test('PreViewer -> viewer up -> removal -> PostViewer stores the bundle', async 
   }, 30_000, 50);
   expect(up).toMatchObject({ SWAMP_vmu_viewer_state: '2', SWAMP_vmu_viewer_apikey: 'APIKEY123', SWAMP_vmu_viewer_vmhostname: `vswamp-${cluster}-0` });
   expect(String(up.SWAMP_vmu_viewer_vmip)).toMatch(/^127\.0\.0\.1:\d+$/);
+  // The status stays 'Viewer is up' until the removal below; let the watcher's own poll see it
+  // first (under load the removal could otherwise replace it between two of its polls).
+  await waitFor('the collector watcher to see Viewer is up', async () => (watch.seen.includes('Viewer is up') ? true : undefined), 10_000, 25);
 
   process.kill(machinePid, 'SIGTERM');
   await waitFor('the viewer machine to shut down', async () => (alive(machinePid) ? undefined : true), 30_000);
