@@ -89,7 +89,8 @@ start)
     echo "already running"; exit 0
   fi
   rm -f "$PIDFILE"
-  chroot "$R" /usr/sbin/condor_master -pidfile /run/condor/condor_master.pid
+  # not with an inherited descriptor of the caller's flock (see services/mariadb/db.sh)
+  chroot "$R" /usr/sbin/condor_master -pidfile /run/condor/condor_master.pid 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
   i=0; until answers; do
     i=$((i+1))
     [ $i -gt 300 ] && die "pool did not come up in 60 s (logs: $R/var/log/condor)"

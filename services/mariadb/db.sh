@@ -125,6 +125,9 @@ start_server() {
   # A minimal environment like systemd's: the programs sys_exec starts inherit exactly this.
   (
     cd "$DATA"
+    # Callers run us under `flock /tmp/swamp-it.lock ...`: a daemon that inherited the lock's
+    # descriptor would hold the lock for as long as it runs (every other worktree then waits forever).
+    exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
     env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin HOME="$home" USER="$user" LOGNAME="$user" \
       SHELL=/bin/sh LANG=C.UTF-8 ${SWAMP_UDF_CONF:+"SWAMP_UDF_CONF=$SWAMP_UDF_CONF"} \
       setsid /usr/sbin/mariadbd --defaults-file="$CNF" </dev/null >/dev/null 2>&1 &
