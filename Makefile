@@ -16,7 +16,7 @@ LEGACY_BINDIR ?= /usr/local/bin
 DESTDIR ?=
 JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
 
-.PHONY: all deps build bundle typecheck services services-stop env test test-unit test-integration demo bench install uninstall clean udf
+.PHONY: all deps build bundle typecheck check-cycles services services-stop env test test-unit test-integration demo bench install uninstall clean udf
 
 all: build
 
@@ -25,6 +25,10 @@ deps:
 
 typecheck: deps
 	node node_modules/typescript/bin/tsc -p tsconfig.json
+
+# imports point down a layer: any circle among the modules of lib/ and bin/ fails the build's tests
+check-cycles: deps
+	node scripts/check-cycles.mjs lib bin
 
 build: deps
 	node scripts/build.mjs
@@ -46,7 +50,7 @@ test-integration: services
 
 # unit tests in parallel, then the tests against the real services one file at a time (they share
 # one pool and one database); scripts/test-summary.mjs prints the "N passed, N failed" line
-test: deps typecheck services
+test: deps typecheck check-cycles services
 	@rm -rf build/test-results && mkdir -p build/test-results
 	set -a; . .local/env; set +a; \
 	  $(JEST) --ci --selectProjects unit --json --outputFile=build/test-results/unit.json; u=$$?; \

@@ -5,10 +5,15 @@
  */
 import { ExternalCommandError, SwampError } from '../errors/index.js';
 import {
+  adString,
   advertise,
   adNumber,
+  allOf,
+  anyAttrIsExactly,
   lookupSwampId,
   parseTerseSubmit,
+  queryHistory,
+  queryQueue,
   runTool,
   scheddArgs,
   submitMessages,
@@ -97,15 +102,31 @@ export function realCondor(queueCtx: HTCondorContext, collectorCtx: HTCondorCont
     async advertise(ad) {
       await advertise(collectorCtx, [ad]);
     },
-    async finishedJobDirs(dirs) {
-      const { finishedJobDirs } = await import('./maintenance.js');
-      return finishedJobDirs(queueCtx, dirs);
-    },
-    async preemptedJobs() {
-      const { preemptedJobs } = await import('./maintenance.js');
-      return preemptedJobs(queueCtx);
-    },
+    finishedJobDirs: (dirs) => finishedJobDirs(queueCtx, dirs),
+    preemptedJobs: () => preemptedJobs(queueCtx),
   };
+}
+
+/** One condor_history call: which of these job dirs belong to jobs that have left the queue. */
+export async function finishedJobDirs(ctx: HTCondorContext, dirs: readonly string[]): Promise<Set<string>> {
+  if (dirs.length === 0) return new Set();
+  const constraint = dirs.map((d) => `(${anyAttrIsExactly(['SWAMP_submit_jobdir'], d)})`).join(' || ');
+  const ads = await queryHistory(ctx, { constraint, attributes: ['SWAMP_submit_jobdir'], limit: dirs.length });
+  return new Set(ads.map((a) => adString(a, 'SWAMP_submit_jobdir')).filter((d): d is string => d !== undefined));
+}
+
+/** One condor_q call: idle assessment jobs that started before and were vacated (legacy command 4). */
+export async function preemptedJobs(ctx: HTCondorContext): Promise<PreemptedJob[]> {
+  const ads = await queryQueue(ctx, {
+    constraint: allOf('JobStatus == 1', 'NumJobStarts > 0', 'LastVacateTime > 0', '!isUndefined(SWAMP_arun_execrunuid)'),
+    attributes: ['SWAMP_arun_execrunuid', 'SWAMP_userid', 'SWAMP_projectid'],
+  });
+  const out: PreemptedJob[] = [];
+  for (const ad of ads) {
+    const id = adString(ad, 'SWAMP_arun_execrunuid');
+    if (id !== undefined) out.push({ id, userid: adString(ad, 'SWAMP_userid') ?? '', projectid: adString(ad, 'SWAMP_projectid') ?? '' });
+  }
+  return out;
 }
 
 /** DbOps over one lazily opened connection (closed by close()). */

@@ -11,36 +11,13 @@
  *   vmhostname is `aswamp` with the job's user and project, not the literal `arun` with empty fields.
  */
 import { AssessmentStatus, assessmentStatusAd } from '../status/index.js';
-import { adString, allOf, anyAttrIsExactly, queryHistory, queryQueue, type HTCondorContext } from '../htcondor/index.js';
 import { nullLogger, type Logger } from '../log/index.js';
 import { toSwampError } from '../errors/index.js';
-import type { CondorOps, DbOps, PreemptedJob } from './condor.js';
+import type { CondorOps, DbOps } from './condor.js';
 import { listJobDirs, listQueue, readState, removeJobDir } from './queue.js';
 
 /** At most this many job dirs are looked up per pass (keeps the constraint a sane size). */
 export const JOB_DIRS_PER_PASS = 200;
-
-/** One condor_history call: which of these job dirs belong to jobs that have left the queue. */
-export async function finishedJobDirs(ctx: HTCondorContext, dirs: readonly string[]): Promise<Set<string>> {
-  if (dirs.length === 0) return new Set();
-  const constraint = dirs.map((d) => `(${anyAttrIsExactly(['SWAMP_submit_jobdir'], d)})`).join(' || ');
-  const ads = await queryHistory(ctx, { constraint, attributes: ['SWAMP_submit_jobdir'], limit: dirs.length });
-  return new Set(ads.map((a) => adString(a, 'SWAMP_submit_jobdir')).filter((d): d is string => d !== undefined));
-}
-
-/** One condor_q call: idle assessment jobs that started before and were vacated (legacy command 4). */
-export async function preemptedJobs(ctx: HTCondorContext): Promise<PreemptedJob[]> {
-  const ads = await queryQueue(ctx, {
-    constraint: allOf('JobStatus == 1', 'NumJobStarts > 0', 'LastVacateTime > 0', '!isUndefined(SWAMP_arun_execrunuid)'),
-    attributes: ['SWAMP_arun_execrunuid', 'SWAMP_userid', 'SWAMP_projectid'],
-  });
-  const out: PreemptedJob[] = [];
-  for (const ad of ads) {
-    const id = adString(ad, 'SWAMP_arun_execrunuid');
-    if (id !== undefined) out.push({ id, userid: adString(ad, 'SWAMP_userid') ?? '', projectid: adString(ad, 'SWAMP_projectid') ?? '' });
-  }
-  return out;
-}
 
 export async function cleanJobDirs(runDir: string, condor: CondorOps, log: Logger = nullLogger): Promise<string[]> {
   const busy = new Set<string>();

@@ -14,7 +14,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnDetached } from '../cli/detach.js';
 import type { Logger } from '../log/index.js';
-import { PROGRAM_ENV } from '../programs/dispatch.js';
+import { PROGRAM_ENV } from '../cli/program-env.js';
 import type { JobArgs, MonitorName } from './args.js';
 
 export function monitorPidFile(scratch: string, clusterId: string): string {

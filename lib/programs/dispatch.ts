@@ -1,8 +1,6 @@
 import { basename } from 'node:path';
+import { PROGRAM_ENV } from '../cli/program-env.js';
 import { findProgram, PROGRAMS } from './registry.js';
-
-/** Set by the detach step so a re-executed worker finds its program even when argv0 is the binary. */
-export const PROGRAM_ENV = 'SWAMP_PROGRAM';
 
 function usage(): string {
   const lines = PROGRAMS.map((p) => `  ${p.name.padEnd(26)} ${p.summary}${p.aliases.length ? ` (also: ${p.aliases.join(', ')})` : ''}`);
