@@ -14,7 +14,7 @@
  *   `use_docker_universe` (`1` for DC, else empty) and `platform_image`.
  */
 import { SwampError, type FailureKind } from '../errors/index.js';
-import type { PlatformChoice } from './platform.js';
+import type { PlatformChoice } from '../submission/platform.js';
 
 /** The legacy LaunchPad result codes; the worker maps them to statuses as calldorun did. */
 export const LaunchCode = {

@@ -8,6 +8,7 @@
  * lib/cli's allowlists before anything else happens.
  */
 import { ValidationError } from '../errors/index.js';
+import { isJobDirName } from '../submission/queue.js';
 import { describeValue, MAX_ID_LENGTH, validateAssessmentRunId, validateMetricRunId } from '../cli/ids.js';
 
 export type LaunchKind = 'assessment' | 'metric';
@@ -51,15 +52,9 @@ export function idAttribute(id: string): 'SWAMP_arun_execrunuid' | 'SWAMP_mrun_e
   return launchKind(id) === 'metric' ? 'SWAMP_mrun_execrunuid' : 'SWAMP_arun_execrunuid';
 }
 
-const JOB_DIR_RE = /^(aswamp|mswamp)_[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
-
 /** `<aswamp|mswamp>_<UUID>` with an uppercase uuid, as Data::UUID's create_str made it. */
 export function jobDirName(id: string, uuid: string): string {
   const name = `${jobType(id)}_${uuid.toUpperCase()}`;
-  if (!JOB_DIR_RE.test(name)) throw new ValidationError(`invalid job directory name ${describeValue(name)}`);
+  if (!isJobDirName(name)) throw new ValidationError(`invalid job directory name ${describeValue(name)}`);
   return name;
-}
-
-export function isJobDirName(name: string): boolean {
-  return JOB_DIR_RE.test(name);
 }

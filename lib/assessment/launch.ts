@@ -28,13 +28,14 @@ import { nullLogger, type Logger } from '../log/index.js';
 import type { Bog } from '../bog/index.js';
 import { BogError, LaunchCode, computeBog, type ViewRow } from './bog.js';
 import { verifyBogChecksums } from './checksum.js';
-import type { CondorOps, DbOps, FoundJob } from './condor.js';
+import type { CondorOps, FoundJob } from '../submission/condor.js';
+import type { DbOps } from './db-ops.js';
 import { isSwampOn } from './gate.js';
 import { jobDirName, jobType, launchKind, parseLaunchId } from './ids.js';
-import { readImageCandidates } from './images.js';
-import { tryLock } from './lock.js';
+import { readImageCandidates } from '../submission/images.js';
+import { tryLock } from '../submission/lock.js';
 import { cleanJobDirs, markPreempted } from './maintenance.js';
-import { choosePlatform } from './platform.js';
+import { choosePlatform } from '../submission/platform.js';
 import {
   completeLaunch,
   listQueue,
@@ -46,10 +47,11 @@ import {
   writeQueuedBog,
   writeState,
   type LaunchState,
-} from './queue.js';
-import type { LaunchSettings } from './settings.js';
-import { assessmentSubmitFile, LOCAL_MACHINE_PROGRAM } from './submit.js';
-import type { PlatformType } from './platform.js';
+} from '../submission/queue.js';
+import type { LaunchSettings } from '../submission/settings.js';
+import { assessmentSubmitFile } from './submit.js';
+import { LOCAL_MACHINE_PROGRAM } from '../submission/sections.js';
+import type { PlatformType } from '../submission/platform.js';
 
 export const CRASH_ENV = 'SWAMP_LAUNCH_CRASH_AFTER';
 export const CRASH_POINTS = ['bog-written', 'intent-written', 'job-created', 'submitted', 'state-submitted', 'db-updated'] as const;

@@ -13,8 +13,9 @@
 import { AssessmentStatus, assessmentStatusAd } from '../status/index.js';
 import { nullLogger, type Logger } from '../log/index.js';
 import { toSwampError } from '../errors/index.js';
-import type { CondorOps, DbOps } from './condor.js';
-import { listJobDirs, listQueue, readState, removeJobDir } from './queue.js';
+import type { CondorOps } from '../submission/condor.js';
+import type { DbOps } from './db-ops.js';
+import { listJobDirs, listQueue, readState, removeJobDir } from '../submission/queue.js';
 
 /** At most this many job dirs are looked up per pass (keeps the constraint a sane size). */
 export const JOB_DIRS_PER_PASS = 200;

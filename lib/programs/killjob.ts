@@ -67,7 +67,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (role === 'parent') return 0;
     }
 
-    const { launchSettings } = await import('../assessment/settings.js');
+    const { launchSettings } = await import('../submission/settings.js');
     const { createCallCounter } = await import('../htcondor/index.js');
     const { killRun } = await import('../kill/kill.js');
     const { realKillDb } = await import('../kill/db.js');

@@ -40,7 +40,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const o = parsed.options;
     const { loadConfig } = await import('../config/index.js');
-    const { locateConfig } = await import('../assessment/settings.js');
+    const { locateConfig } = await import('../submission/settings.js');
     const configPath = locateConfig(o.config);
     const config = loadConfig({ path: configPath });
     log = createLogger({ program: 'launchassessment', logDir: config.logDir, ...(o.debug ? { level: 'trace' } : {}) });
@@ -104,8 +104,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 type Config = import('../config/index.js').SwampConfig;
 
 async function realDeps(config: Config, log: Logger): Promise<import('../assessment/launch.js').LaunchDeps> {
-  const { launchSettings } = await import('../assessment/settings.js');
-  const { realCondor, realDb } = await import('../assessment/condor.js');
+  const { launchSettings } = await import('../submission/settings.js');
+  const { realCondor } = await import('../submission/condor.js');
+  const { realDb } = await import('../assessment/db-ops.js');
   const { connect } = await import('../db/index.js');
   const settings = launchSettings(config, (call) => log.debug('htcondor call', { tool: call.tool, ms: Math.round(call.durationMs), outcome: call.outcome }));
   return {
@@ -118,7 +119,7 @@ async function realDeps(config: Config, log: Logger): Promise<import('../assessm
 
 async function listMode(config: Config, limit: number, log: Logger): Promise<number> {
   const { formatLaunchQueue, LIST_DB_ERROR } = await import('../assessment/list.js');
-  const { launchSettings } = await import('../assessment/settings.js');
+  const { launchSettings } = await import('../submission/settings.js');
   const { withDb, listLaunchQueue } = await import('../db/index.js');
   let uuids: string[];
   try {

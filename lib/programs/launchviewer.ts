@@ -35,7 +35,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (kind === 'native') return await native(o);
 
     const { loadConfig } = await import('../config/index.js');
-    const { locateConfig } = await import('../assessment/settings.js');
+    const { locateConfig } = await import('../submission/settings.js');
     const configPath = locateConfig(o.config);
     const config = loadConfig({ path: configPath });
     log = createLogger({ program: 'launchviewer', logDir: config.logDir, ...(o.debug ? { level: 'trace' } : {}) });
@@ -106,7 +106,7 @@ async function native(o: LaunchViewerOptions): Promise<number> {
   // Diagnostics go to the log file, never stdout (the DB's value) nor stderr (mysqld's error log).
   try {
     const { loadConfig } = await import('../config/index.js');
-    const { locateConfig } = await import('../assessment/settings.js');
+    const { locateConfig } = await import('../submission/settings.js');
     const log = createLogger({ program: 'launchviewer', logDir: loadConfig({ path: locateConfig(o.config) }).logDir, ...(o.debug ? { level: 'trace' } : {}) });
     const line = r.ok ? log.info.bind(log) : log.error.bind(log);
     line('native viewer', { fileName: r.ok ? r.fileName : null, exitCode: r.exitCode, messages: r.messages.slice(0, 50) });

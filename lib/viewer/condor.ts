@@ -6,9 +6,9 @@
 import { SwampError } from '../errors/index.js';
 import { adNumber, advertise, isExactly, queryAds, queryQueue, type HTCondorContext } from '../htcondor/index.js';
 import type { StatusAd } from '../status/index.js';
-import { choosePlatform } from '../assessment/platform.js';
-import { readImageCandidates } from '../assessment/images.js';
-import { realCondor } from '../assessment/condor.js';
+import { choosePlatform } from '../submission/platform.js';
+import { readImageCandidates } from '../submission/images.js';
+import { realCondor } from '../submission/condor.js';
 import { LOCAL_VIEWER_PROGRAM, type ViewerPlatform } from './bog.js';
 import type { QueuedJob } from './decide.js';
 import type { ViewerSettings } from './settings.js';

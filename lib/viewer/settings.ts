@@ -7,8 +7,8 @@
  */
 import type { SwampConfig } from '../config/index.js';
 import type { ToolCall } from '../htcondor/index.js';
-import { preferredPlatformType } from '../assessment/platform.js';
-import { launchSettings, type LaunchSettings } from '../assessment/settings.js';
+import { preferredPlatformType } from '../submission/platform.js';
+import { launchSettings, type LaunchSettings } from '../submission/settings.js';
 import type { ViewerPlatformType } from './bog.js';
 
 export interface ViewerSettings {

@@ -18,11 +18,11 @@
  * dir are allowlisted because they sit inside macro-bearing text.
  */
 import { ValidationError } from '../errors/index.js';
-import { localPlatformSection } from '../jobs/local-platform.js';
-import { checkSubmitValue, DOCKER_IMAGE_RE, OWNER_RE, SUBMIT_PATH_RE } from '../jobs/submit-values.js';
+import { localPlatformSection } from '../submission/local-platform.js';
+import { checkSubmitValue, DOCKER_IMAGE_RE, OWNER_RE, SUBMIT_PATH_RE } from '../submission/submit-values.js';
 import { describeValue, parseViewerRunId } from '../cli/ids.js';
 import { quoteLiteral, submitValue } from '../htcondor/index.js';
-import { checkBinDir, HOOK_PROGRAM, JOB_EVENTS_PATH, JOB_IP_ADDRESS_PATH, staticSection, submitBundleName, VM_DISKS } from '../assessment/submit.js';
+import { checkBinDir, HOOK_PROGRAM, JOB_EVENTS_PATH, JOB_IP_ADDRESS_PATH, staticSection, submitBundleName, VM_DISKS } from '../submission/sections.js';
 import { LOCAL_VIEWER_PROGRAM, type ViewerPlatformType } from './bog.js';
 
 export const VIEWER_PRIORITY = 10;

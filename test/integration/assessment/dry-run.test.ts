@@ -4,7 +4,8 @@
  */
 import { jest } from '@jest/globals';
 import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
-import { assessmentSubmitFile, prepareJobDir, type PlatformType } from '../../../lib/assessment/index.js';
+import { assessmentSubmitFile } from '../../../lib/assessment/index.js';
+import { prepareJobDir, type PlatformType } from '../../../lib/submission/index.js';
 import { parseLongAd, runTool, submitMessages } from '../../../lib/htcondor/index.js';
 import { CTX } from './helpers.js';
 

@@ -1,21 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CRASH_POINTS,
-  drain,
-  launchRun,
-  listQueue,
-  readState,
-  tryLock,
-  type CondorOps,
-  type CrashPoint,
-  type DbOps,
-  type FoundJob,
-  type LaunchDeps,
-  type LaunchSettings,
-  type ViewRow,
-} from '../../../lib/assessment/index.js';
+import { CRASH_POINTS, drain, launchRun, type CrashPoint, type DbOps, type LaunchDeps, type ViewRow } from '../../../lib/assessment/index.js';
+import { listQueue, readState, tryLock, type CondorOps, type FoundJob, type LaunchSettings } from '../../../lib/submission/index.js';
 import type { StatusAd } from '../../../lib/status/index.js';
 
 const U = '0258026e-6c62-4591-8378-89580a707e83';

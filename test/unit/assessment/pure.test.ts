@@ -1,19 +1,5 @@
-import {
-  BogError,
-  LaunchCode,
-  choosePlatform,
-  computeBog,
-  formatLaunchQueue,
-  identifierFromImage,
-  isSwampOn,
-  jobDirName,
-  parseLaunchId,
-  preferredPlatformType,
-  selectDockerImage,
-  selectVmImage,
-  translateRow,
-  type ViewRow,
-} from '../../../lib/assessment/index.js';
+import { BogError, LaunchCode, computeBog, formatLaunchQueue, isSwampOn, jobDirName, parseLaunchId, translateRow, type ViewRow } from '../../../lib/assessment/index.js';
+import { choosePlatform, identifierFromImage, preferredPlatformType, selectDockerImage, selectVmImage } from '../../../lib/submission/index.js';
 
 const U = '0258026e-6c62-4591-8378-89580a707e83';
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listQueue, locateConfig, prepareJobDir, readState, writeQueuedBog, writeState } from '../../../lib/assessment/index.js';
+import { listQueue, locateConfig, prepareJobDir, readState, writeQueuedBog, writeState } from '../../../lib/submission/index.js';
 import { extractSubmitBundle } from '../../../lib/hooks/archive.js';
 import { parseBog } from '../../../lib/bog/index.js';
 

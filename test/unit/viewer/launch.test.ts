@@ -9,7 +9,7 @@ import type { QueuedJob } from '../../../lib/viewer/decide.js';
 import { handleViewerRequest, type ViewerDeps } from '../../../lib/viewer/launch.js';
 import { viewerRequest } from '../../../lib/viewer/options.js';
 import type { ViewerSettings } from '../../../lib/viewer/settings.js';
-import type { LaunchSettings } from '../../../lib/assessment/settings.js';
+import type { LaunchSettings } from '../../../lib/submission/settings.js';
 
 const P = '0258026e-6c62-4591-8378-89580a707e83';
 const ID = `vrun_${P}_CodeDX`;

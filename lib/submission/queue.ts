@@ -17,8 +17,14 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, 
 import { join } from 'node:path';
 import { SwampError } from '../errors/index.js';
 import { readBogFile, writeBogFile, writeFileAtomicSync, type Bog } from '../bog/index.js';
-import { isJobDirName } from './ids.js';
-import { submitBundleName, submitFileName, VM_DISKS } from './submit.js';
+import { submitBundleName, submitFileName, VM_DISKS } from './sections.js';
+
+const JOB_DIR_RE = /^(aswamp|mswamp)_[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
+
+/** `<aswamp|mswamp>_<UUID>` with an uppercase uuid (lib/assessment/ids.ts jobDirName makes them). */
+export function isJobDirName(name: string): boolean {
+  return JOB_DIR_RE.test(name);
+}
 
 export type LaunchStep = 'submitting' | 'submitted';
 
