@@ -19,24 +19,84 @@ export const CONFIG_ENV = 'SWAMP_CONFIG';
 
 export type ConfigSource = 'option' | 'env' | 'default' | 'text';
 
-/** Where the configuration comes from: `--config`, then $SWAMP_CONFIG, then the installed default. */
+/**
+ * Where the configuration comes from, the one look-up of every program: `--config`, then
+ * $SWAMP_CONFIG, then SWAMP_CONFIG of the job's own environment in the starter's copy of the job ad
+ * ($_CONDOR_JOB_AD: HTCondor starts PreCmd/PostCmd WITHOUT the job's environment, measured on the
+ * local pool: only `+PreEnvironment`/`+PostEnvironment` reach them), then the installed default, then
+ * `<dir of the program>/../etc/swamp.conf`. `exists`/`readFile` are for tests.
+ */
 export function resolveConfigPath(
-  opts: { path?: string | undefined; env?: NodeJS.ProcessEnv; argv0?: string; execPath?: string } = {},
+  opts: {
+    path?: string | undefined;
+    env?: NodeJS.ProcessEnv;
+    argv0?: string;
+    execPath?: string;
+    exists?: (p: string) => boolean;
+    readFile?: (p: string) => string | undefined;
+  } = {},
 ): { path: string; source: ConfigSource } {
   if (opts.path !== undefined && opts.path !== '') return { path: opts.path, source: 'option' };
-  const fromEnv = (opts.env ?? process.env)[CONFIG_ENV];
+  const env = opts.env ?? process.env;
+  const exists = opts.exists ?? existsSync;
+  const fromEnv = env[CONFIG_ENV];
   // An empty variable is treated as unset (the Perl tried to open '' and silently ran without config).
   if (fromEnv !== undefined && fromEnv !== '') return { path: fromEnv, source: 'env' };
-  if (existsSync(DEFAULT_CONFIG_PATH)) return { path: DEFAULT_CONFIG_PATH, source: 'default' };
+  const adFile = env._CONDOR_JOB_AD;
+  if (adFile !== undefined && adFile !== '') {
+    const ad = (opts.readFile ?? readSmallFile)(adFile);
+    const fromAd = ad === undefined ? undefined : configFromJobAd(ad);
+    if (fromAd !== undefined) return { path: fromAd, source: 'env' };
+  }
+  if (exists(DEFAULT_CONFIG_PATH)) return { path: DEFAULT_CONFIG_PATH, source: 'default' };
   // mysqld and HTCondor's hooks start us with a bare environment: a tree installed elsewhere than
   // /opt/swamp finds <dir of the program>/../etc/swamp.conf, by the name it was called as (a symlink
-  // in <prefix>/bin) and then by the real binary.
+  // in <prefix>/bin; HTCondor's hooks get a bare `condor_Prescript`) and then by the real binary.
   for (const start of [opts.argv0 ?? process.argv0, opts.execPath ?? process.execPath]) {
     if (!start.includes('/')) continue;
     const near = join(dirname(resolve(start)), '..', 'etc', 'swamp.conf');
-    if (existsSync(near)) return { path: near, source: 'default' };
+    if (exists(near)) return { path: near, source: 'default' };
   }
   return { path: DEFAULT_CONFIG_PATH, source: 'default' };
+}
+
+/**
+ * `SWAMP_CONFIG` of the job's `Environment` in a job ad, the place a submit file's
+ * `environment = "... SWAMP_CONFIG=<path>"` ends up. Pure over the ad text.
+ */
+export function configFromJobAd(adText: string): string | undefined {
+  const m = /^Environment\s*=\s*"(.*)"\s*$/m.exec(adText);
+  if (!m || m[1] === undefined) return undefined;
+  // New-style environment string: space-separated NAME=value, a value with spaces in single quotes.
+  for (const tok of m[1].replace(/\\"/g, '"').match(/(?:[^\s']+|'[^']*')+/g) ?? []) {
+    if (tok.startsWith('SWAMP_CONFIG=')) {
+      const v = tok.slice('SWAMP_CONFIG='.length).replace(/^'(.*)'$/, '$1');
+      return v === '' ? undefined : v;
+    }
+  }
+  return undefined;
+}
+
+function readSmallFile(p: string): string | undefined {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A directory without its trailing slashes (`/` stays `/`). */
+export function trimSlash(p: string): string {
+  return p.length > 1 ? p.replace(/\/+$/, '') : p;
+}
+
+/**
+ * The directory of the running binary, when it is our single-executable program (so a tree without
+ * `binDir` still finds its own programs); undefined under `node`.
+ */
+export function ownBinDir(execPath: string = process.execPath): string | undefined {
+  const base = execPath.split('/').pop() ?? '';
+  return base === 'node' || base.startsWith('node') ? undefined : dirname(execPath);
 }
 
 /** Reads and parses the configuration. Any failure is a ConfigError naming the file (and line). */
@@ -195,6 +255,19 @@ export class SwampConfig {
 
   // ---- directories ----------------------------------------------------------------------------
 
+  /** The installed tree (key `swampDir`, legacy getSwampDir(), fixed /opt/swamp). */
+  get swampDir(): string {
+    return trimSlash(this.string('swampDir', '/opt/swamp'));
+  }
+
+  /**
+   * Our programs (key `binDir`, new): jobhook, monitorjob, the local platform's machines. Default: the
+   * directory of the running single-executable binary, else `<swampDir>/bin`.
+   */
+  binDir(execPath: string = process.execPath): string {
+    return trimSlash(this.string('binDir') ?? ownBinDir(execPath) ?? join(this.swampDir, 'bin'));
+  }
+
   /** Our log directory (key `logDir`, new); legacy hard-coded /opt/swamp/log. */
   get logDir(): string {
     return this.string('logDir', DEFAULT_LOG_DIR);
@@ -271,12 +344,6 @@ export class SwampConfig {
    */
   get database(): DbSettings {
     return this.#db('dbPerlDsn', 'dbPerlDsnHost', 'dbPerlDsnPort', 'dbPerlUser', 'dbPerlPass', 'java_agent');
-  }
-
-  /** Optional timing database (§6.5); undefined unless `useTimingDB = yes`. */
-  get timingDatabase(): (DbSettings & { schema: string | undefined }) | undefined {
-    if (this.get('useTimingDB') !== 'yes') return undefined;
-    return { ...this.#db('timingDsn', 'timingDsnHost', 'timingDsnPort', 'timingUser', 'timingPass', ''), schema: this.string('timingDatabase') };
   }
 
   #db(dsnKey: string, hostKey: string, portKey: string, userKey: string, passKey: string, defUser: string): DbSettings {

@@ -14,6 +14,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnDetached } from '../cli/detach.js';
 import type { Logger } from '../log/index.js';
+import { pidAlive } from '../proc/pid.js';
 import { PROGRAM_ENV } from '../cli/program-env.js';
 import type { JobArgs, MonitorName } from './args.js';
 
@@ -43,15 +44,6 @@ export async function startMonitorProcess(name: MonitorName, a: JobArgs, o: Star
   return pid;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** True when /proc says `pid` is a monitorjob of this run (so a recycled pid is never signalled). */
 async function isOurMonitor(pid: number, execrunuid: string): Promise<boolean> {
   try {
@@ -70,7 +62,7 @@ export async function stopMonitorProcess(scratch: string, a: JobArgs, log: Logge
   } catch {
     return; // no monitor was started in this scratch dir
   }
-  if (!Number.isSafeInteger(pid) || pid <= 1 || !alive(pid) || !(await isOurMonitor(pid, a.execrunuid))) {
+  if (!Number.isSafeInteger(pid) || pid <= 1 || !pidAlive(pid) || !(await isOurMonitor(pid, a.execrunuid))) {
     await rm(file, { force: true });
     return;
   }
@@ -81,8 +73,8 @@ export async function stopMonitorProcess(scratch: string, a: JobArgs, log: Logge
     return;
   }
   const until = Date.now() + graceMs;
-  while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-  if (alive(pid)) {
+  while (pidAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  if (pidAlive(pid)) {
     log.warn('monitorjob did not stop in time; killing it', { pid });
     try {
       process.kill(pid, 'SIGKILL');

@@ -8,10 +8,9 @@
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readBogFile } from '../bog/index.js';
-import { viewerStatusAd, type ViewerAdOptions } from '../status/ads.js';
+import { viewerAdOptionsOf, viewerStatusAd, type ViewerAdOptions } from '../status/ads.js';
 import { ViewerState, ViewerStatus, viewerDidNotStart, type ViewerStateValue } from '../status/catalogue.js';
 import { sha512File, type HookContext } from './context.js';
-import { viewerOptions } from './pre-viewer.js';
 import { platformOf } from './settings.js';
 import { lastEventWord, viewerDbBundleName, viewerDidNotStartWord } from './viewer-inputs.js';
 import { extractOutputDisk } from './vm.js';
@@ -31,7 +30,7 @@ export async function postViewer(ctx: HookContext): Promise<number> {
       // try the next copy
     }
   }
-  const options = viewerOptions(bog);
+  const options = viewerAdOptionsOf(bog);
   const publish = (state: ViewerStateValue, status: string, opts: ViewerAdOptions = options): Promise<void> =>
     ctx.publisher.publish(viewerStatusAd(args.execrunuid, state, status, opts)).catch((e: unknown) => log.error('advertise failed', { status, error: e }));
 

@@ -7,25 +7,13 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readBogFile, writeBogFile } from '../bog/index.js';
-import { viewerStatusAd, type ViewerAdOptions } from '../status/ads.js';
+import { viewerAdOptionsOf, viewerStatusAd, type ViewerAdOptions } from '../status/ads.js';
 import { ViewerState, ViewerStatus, type ViewerStateValue } from '../status/catalogue.js';
 import { extractArchive, extractSubmitBundle } from './archive.js';
 import type { HookContext } from './context.js';
 import { platformOf, type PlatformKind } from './settings.js';
 import { CODEDX_FILES, codedxVersion, runParamsSh, runParamsShPath } from './viewer-inputs.js';
 import { VM_TOOLS, makeInputDisk, makeOutputDisk, qemuImgDelta } from './vm.js';
-
-export function viewerOptions(bog: Readonly<Record<string, string>>): ViewerAdOptions {
-  return {
-    vmhostname: bog.vmhostname,
-    viewer: bog.viewer,
-    apikey: bog.apikey,
-    userid: bog.userid,
-    projectid: bog.projectid,
-    viewer_uuid: bog.viewer_uuid,
-    urluuid: bog.urluuid,
-  };
-}
 
 /** `codedx-<version>.war` from WEB-INF/classes/version.properties inside codedx.war (a zip), else `unknown`. */
 export async function readViewerVersion(war: string): Promise<string> {
@@ -62,7 +50,7 @@ export async function preViewer(ctx: HookContext): Promise<number> {
     await extractSubmitBundle(join(paths.scratch, `${args.execrunuid}_submitbundle.tar.gz`), paths.scratch);
     bog = readBogFile(join(paths.scratch, `${args.execrunuid}.bog`));
     bog.vmhostname = args.vmhostname;
-    options = viewerOptions(bog);
+    options = viewerAdOptionsOf(bog);
     platform = platformOf(bog);
     const codedx = join(settings.thirdpartyDir, 'codedx');
     if (bog.use_baked_viewer !== '1') {

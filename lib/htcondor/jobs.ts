@@ -61,10 +61,41 @@ export interface SubmitResult {
 // The local schedd's name, once per context (it qualifies job ids; see scheddNameOf).
 const scheddNames = new WeakMap<HTCondorContext, string>();
 
-/** Submits with `condor_submit -terse`; one cluster per description. */
+/**
+ * `condor_submit -terse <args>`: the one place that runs condor_submit to create jobs and reads its
+ * answer. ERROR lines of a failed submit make the message; a description condor_submit rejects gets
+ * `rejectedKind` (the caller says whose mistake it is), other failures keep toolFailure's kind.
+ */
+async function condorSubmit(
+  ctx: HTCondorContext,
+  args: readonly string[],
+  opts: { input?: string | undefined; cwd?: string | undefined; rejectedKind: 'usage' | 'external' },
+): Promise<{ cluster: number; firstProc: number; lastProc: number }> {
+  const r = await runTool(ctx, 'condor_submit', ['-terse', ...scheddArgs(ctx), ...args], { input: opts.input, cwd: opts.cwd, okExitCodes: [0, 1] });
+  if (r.exitCode !== 0) {
+    const err = toolFailure(r);
+    const { errors } = submitMessages(r.stderr);
+    if (errors.length > 0) {
+      throw new ExternalCommandError(err.kind === 'external' ? opts.rejectedKind : err.kind, `condor_submit failed: ${errors.join('; ')}`, {
+        command: err.command,
+        exitCode: r.exitCode,
+        stderr: r.stderr,
+      });
+    }
+    throw err;
+  }
+  const c = parseTerseSubmit(r.stdout)[0];
+  if (c === undefined) throw new SwampError('external', 'condor_submit succeeded but printed no job id', { stdout: r.stdout.slice(0, 200) });
+  return c;
+}
+
+/**
+ * Submits a description with `condor_submit -terse`; one cluster per description. A description
+ * condor_submit rejects is the caller's input, not an outage: kind `usage`.
+ */
 export async function submit(ctx: HTCondorContext, desc: SubmitDescription, opts: SubmitOptions = {}): Promise<SubmitResult> {
   const text = formatSubmitDescription(desc);
-  const args = ['-terse', ...scheddArgs(ctx)];
+  const args: string[] = [];
   if (opts.spool === true) args.push('-spool');
   let input: string | undefined;
   if (opts.file !== undefined) {
@@ -77,29 +108,20 @@ export async function submit(ctx: HTCondorContext, desc: SubmitDescription, opts
     args.push('-');
     input = text;
   }
-  const r = await runTool(ctx, 'condor_submit', args, { input, cwd: opts.cwd, okExitCodes: [0, 1] });
-  if (r.exitCode !== 0) {
-    const err = toolFailure(r);
-    const { errors } = submitMessages(r.stderr);
-    // a description the schedd or condor_submit rejects is the caller's input, not an outage
-    if (err.kind === 'external' && errors.length > 0) {
-      throw new ExternalCommandError('usage', `condor_submit rejected the description: ${errors.join('; ')}`, {
-        command: err.command,
-        exitCode: r.exitCode,
-        stderr: r.stderr,
-      });
-    }
-    throw err;
-  }
-  const clusters = parseTerseSubmit(r.stdout);
-  const c = clusters[0];
-  if (c === undefined) {
-    throw new SwampError('external', 'condor_submit succeeded but printed no job id', { stdout: r.stdout.slice(0, 200) });
-  }
+  const c = await condorSubmit(ctx, args, { input, cwd: opts.cwd, rejectedKind: 'usage' });
   const schedd = await scheddNameOf(ctx, { cluster: c.cluster, proc: c.firstProc });
   const jobs: JobId[] = [];
   for (let p = c.firstProc; p <= c.lastProc; p++) jobs.push({ schedd, cluster: c.cluster, proc: p });
   return { schedd, cluster: c.cluster, jobs, submitText: text };
+}
+
+/**
+ * Submits a submit file we wrote (in `dir`, where it stays for inspection, as the legacy submitted
+ * `<execrunid>.sub` from the job dir); returns the cluster id. A rejection here is not the caller's
+ * input but our file or the pool's configuration: kind `external`.
+ */
+export async function submitFile(ctx: HTCondorContext, dir: string, file: string): Promise<number> {
+  return (await condorSubmit(ctx, [file], { cwd: dir, rejectedKind: 'external' })).cluster;
 }
 
 /**

@@ -11,9 +11,7 @@ import { loadConfig } from '../config/index.js';
 import { checkFamily, isHookName, parseJobArgs, HOOK_NAMES, type HookName } from '../hooks/args.js';
 import { runHook } from '../hooks/index.js';
 import { DEFAULT_PATH, jobLogger, realHookContext } from '../hooks/runtime.js';
-import { locateJobConfig } from '../hooks/settings.js';
-
-const VM_DISKS = ['delta.qcow2', 'inputdisk.qcow2', 'outputdisk.qcow2'];
+import { VM_DISKS } from '../submission/sections.js';
 
 async function unlinkDisks(cwd: string): Promise<void> {
   for (const d of VM_DISKS) await rm(join(cwd, d), { force: true }).catch(() => undefined);
@@ -40,7 +38,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const args = parseJobArgs(argv.slice(1));
     checkFamily(name, args);
-    const config = loadConfig({ path: locateJobConfig() });
+    const config = loadConfig();
     const log = jobLogger(config, args, name);
     const started = Date.now();
     const header: Record<string, unknown> = { argv: [...argv], pid: process.pid, uid: process.getuid?.(), gid: process.getgid?.(), cwd };

@@ -39,9 +39,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     const o = parsed.options;
-    const { loadConfig } = await import('../config/index.js');
-    const { locateConfig } = await import('../submission/settings.js');
-    const configPath = locateConfig(o.config);
+    const { loadConfig, resolveConfigPath } = await import('../config/index.js');
+    const configPath = resolveConfigPath({ path: o.config }).path;
     const config = loadConfig({ path: configPath });
     log = createLogger({ program: 'launchassessment', logDir: config.logDir, ...(o.debug ? { level: 'trace' } : {}) });
 

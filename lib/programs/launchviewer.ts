@@ -34,9 +34,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const kind = viewerKind(o.viewer_name);
     if (kind === 'native') return await native(o);
 
-    const { loadConfig } = await import('../config/index.js');
-    const { locateConfig } = await import('../submission/settings.js');
-    const configPath = locateConfig(o.config);
+    const { loadConfig, resolveConfigPath } = await import('../config/index.js');
+    const configPath = resolveConfigPath({ path: o.config }).path;
     const config = loadConfig({ path: configPath });
     log = createLogger({ program: 'launchviewer', logDir: config.logDir, ...(o.debug ? { level: 'trace' } : {}) });
 
@@ -106,8 +105,7 @@ async function native(o: LaunchViewerOptions): Promise<number> {
   // Diagnostics go to the log file, never stdout (the DB's value) nor stderr (mysqld's error log).
   try {
     const { loadConfig } = await import('../config/index.js');
-    const { locateConfig } = await import('../submission/settings.js');
-    const log = createLogger({ program: 'launchviewer', logDir: loadConfig({ path: locateConfig(o.config) }).logDir, ...(o.debug ? { level: 'trace' } : {}) });
+    const log = createLogger({ program: 'launchviewer', logDir: loadConfig({ path: o.config }).logDir, ...(o.debug ? { level: 'trace' } : {}) });
     const line = r.ok ? log.info.bind(log) : log.error.bind(log);
     line('native viewer', { fileName: r.ok ? r.fileName : null, exitCode: r.exitCode, messages: r.messages.slice(0, 50) });
   } catch {

@@ -16,9 +16,9 @@ import { checkFamily, isMonitorName, parseJobArgs, MONITOR_NAMES } from '../hook
 import { condorAdvertisePublisher } from '../hooks/collector.js';
 import { scratchPaths } from '../hooks/context.js';
 import { realHookDb } from '../hooks/db.js';
-import { viewerOptions } from '../hooks/pre-viewer.js';
+import { viewerAdOptionsOf } from '../status/ads.js';
 import { DEFAULT_PATH, jobLogger } from '../hooks/runtime.js';
-import { hookSettings, locateJobConfig, platformOf } from '../hooks/settings.js';
+import { hookSettings, platformOf } from '../hooks/settings.js';
 import { defaultMonitorConfig, runMonitor } from '../monitor/index.js';
 import type { VmCommandRunner } from '../monitor/types.js';
 import { run } from '../proc/run.js';
@@ -54,7 +54,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     args = parseJobArgs(argv.slice(1));
     checkFamily(name, args);
-    config = loadConfig({ path: locateJobConfig() });
+    config = loadConfig();
   } catch (e) {
     process.stderr.write(`monitorjob: ${e instanceof Error ? e.message : String(e)}\n`);
     return 2;
@@ -78,7 +78,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     userUuid: bog.userid || 'null',
     projectId: bog.projectid || 'null',
     retrySuffix: kind === 'assessment' ? retrySuffix(args.numJobStarts, settings.maxRetries) : '',
-    viewerOptions: { ...viewerOptions(bog), vmhostname: bog.vmhostname || args.vmhostname },
+    viewerOptions: { ...viewerAdOptionsOf(bog), vmhostname: bog.vmhostname || args.vmhostname },
   });
   const db = realHookDb(config);
   const result = await runMonitor({

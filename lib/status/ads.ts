@@ -72,6 +72,22 @@ export interface ViewerAdOptions {
   urluuid?: string | undefined;
 }
 
+/**
+ * The ad options of a viewer job once its BOG exists: what the launcher (legacy AgentMonitor and
+ * run-now agent), the viewer hooks and the monitor advertise. vmip is added by whoever knows it.
+ */
+export function viewerAdOptionsOf(bog: Readonly<Record<string, string>>): ViewerAdOptions {
+  return {
+    vmhostname: bog.vmhostname,
+    viewer: bog.viewer,
+    apikey: bog.apikey,
+    userid: bog.userid,
+    projectid: bog.projectid,
+    viewer_uuid: bog.viewer_uuid,
+    urluuid: bog.urluuid,
+  };
+}
+
 /** Name of a viewer ad / its execrunuid: `vrun_<project>_<viewer>`. */
 export function viewerExecrunuid(projectUuid: string, viewerName: string): string {
   return `vrun_${projectUuid}_${viewerName}`;

@@ -3,7 +3,6 @@
  * launchers' state machines are tested with in-memory fakes as well as against the real pool. The real
  * ones use lib/htcondor (exact-equality lookups, escaped ads, condor_submit of a file).
  */
-import { ExternalCommandError, SwampError } from '../errors/index.js';
 import {
   adString,
   advertise,
@@ -11,13 +10,9 @@ import {
   allOf,
   anyAttrIsExactly,
   lookupSwampId,
-  parseTerseSubmit,
   queryHistory,
   queryQueue,
-  runTool,
-  scheddArgs,
-  submitMessages,
-  toolFailure,
+  submitFile,
   type HTCondorContext,
 } from '../htcondor/index.js';
 import type { StatusAd } from '../status/index.js';
@@ -69,23 +64,7 @@ export function realCondor(queueCtx: HTCondorContext, collectorCtx: HTCondorCont
       }
       return out;
     },
-    async submitFile(dir, file) {
-      // The file (not stdin): the legacy submitted <execrunid>.sub from the job dir, and the file
-      // stays there for inspection. -terse prints "C.P0 - C.Pn".
-      const r = await runTool(queueCtx, 'condor_submit', ['-terse', ...scheddArgs(queueCtx), file], { cwd: dir, okExitCodes: [0, 1] });
-      if (r.exitCode !== 0) {
-        const err = toolFailure(r);
-        const { errors } = submitMessages(r.stderr);
-        throw new ExternalCommandError(err.kind, errors.length > 0 ? `condor_submit failed: ${errors.join('; ')}` : err.message, {
-          command: err.command,
-          exitCode: r.exitCode,
-          stderr: r.stderr,
-        });
-      }
-      const c = parseTerseSubmit(r.stdout)[0];
-      if (c === undefined) throw new SwampError('external', 'condor_submit succeeded but printed no job id', { stdout: r.stdout.slice(0, 200) });
-      return c.cluster;
-    },
+    submitFile: (dir, file) => submitFile(queueCtx, dir, file),
     async advertise(ad) {
       await advertise(collectorCtx, [ad]);
     },

@@ -16,6 +16,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SwampError } from '../errors/index.js';
+import { pidAlive } from '../proc/pid.js';
 
 export const DEFAULT_LOCK_MAX_AGE_MS = 15 * 60_000;
 
@@ -33,16 +34,6 @@ interface Holder {
 function parseHolder(text: string): Holder | undefined {
   const m = /^(\d+) (\S+) (\d+)\s*$/.exec(text);
   return m ? { pid: Number(m[1]), host: m[2] as string, since: Number(m[3]) } : undefined;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: exists but belongs to another user (the DB's worker vs an admin's drain) - alive.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function lockPath(runDir: string, execrunid: string): string {

@@ -1,16 +1,14 @@
 /**
  * What the launcher reads from swamp.conf, with the installed layout's defaults, in one place.
- * Keys lib/config has no typed accessor for are read raw here (documented in docs/launchassessment.md):
- *   binDir             our programs (jobhook, swamp-assessment-machine)        /opt/swamp/bin
+ * `binDir` is lib/config's (the same default for every program). Keys lib/config has no typed
+ * accessor for are read raw here (documented in docs/launchassessment.md):
  *   platformImagesDir  VM master images (legacy fixed /swamp/platforms/images/)
  *   dockerImagesFile   copy of `docker images` (legacy /opt/swamp/etc/swamp_docker_images.txt)
  *   vm_bridge_interface  facility VM template's bridge (`+VMPARAM_Bridge_Interface`)
  *   htcondor_timeout_seconds  per HTCondor tool call (default 30)
  */
-import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { resolveConfigPath, type SwampConfig } from '../config/index.js';
+import { trimSlash, type SwampConfig } from '../config/index.js';
 import type { DbOptions } from '../db/index.js';
 import type { HTCondorContext, ToolCall } from '../htcondor/index.js';
 import { preferredPlatformType, type PlatformType } from './platform.js';
@@ -40,10 +38,6 @@ export interface LaunchSettings {
   configPath: string | undefined;
 }
 
-function trimSlash(p: string): string {
-  return p.length > 1 ? p.replace(/\/+$/, '') : p;
-}
-
 export function launchSettings(c: SwampConfig, onCall?: (call: ToolCall) => void): LaunchSettings {
   const env = c.htcondorEnv();
   const pool = c.htcondorPool;
@@ -60,7 +54,7 @@ export function launchSettings(c: SwampConfig, onCall?: (call: ToolCall) => void
   return {
     runDir: trimSlash(c.runDir),
     logDir: trimSlash(c.logDir),
-    binDir: trimSlash(c.string('binDir', '/opt/swamp/bin')),
+    binDir: c.binDir(),
     resultsFolder: c.resultsFolder,
     imagesDir: c.string('platformImagesDir', '/swamp/platforms/images/'),
     dockerImagesFile: c.string('dockerImagesFile', '/opt/swamp/etc/swamp_docker_images.txt'),
@@ -85,9 +79,4 @@ export function launchSettings(c: SwampConfig, onCall?: (call: ToolCall) => void
     owner: userInfo().username,
     configPath: c.file.startsWith('/') ? c.file : undefined,
   };
-}
-
-/** The configuration file: lib/config's lookup (incl. `<dir of the program>/../etc/swamp.conf`). */
-export function locateConfig(option: string | undefined, argv0: string = process.argv0, env: NodeJS.ProcessEnv = process.env): string {
-  return resolveConfigPath({ path: option, env, argv0 }).path;
 }

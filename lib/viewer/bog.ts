@@ -66,16 +66,3 @@ export function viewerBog(req: ViewerRequest, ids: ViewerLaunchIds, platform: Vi
 export function identifyingAdOptions(req: ViewerRequest): ViewerAdOptions {
   return { projectid: req.project, viewer: req.viewer, viewer_uuid: req.viewerUuid, userid: req.userUuid };
 }
-
-/** The ad options once the BOG exists (what the AgentMonitor and the run-now agent advertised). */
-export function bogAdOptions(bog: Readonly<Record<string, string>>): ViewerAdOptions {
-  return {
-    vmhostname: bog.vmhostname,
-    viewer: bog.viewer,
-    apikey: bog.apikey,
-    userid: bog.userid,
-    projectid: bog.projectid,
-    viewer_uuid: bog.viewer_uuid,
-    urluuid: bog.urluuid,
-  };
-}

@@ -25,11 +25,11 @@ import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { toSwampError, type SwampError } from '../errors/index.js';
 import { nullLogger, type Logger } from '../log/index.js';
-import { ViewerState, ViewerStatus, viewerStatusAd, type ViewerAdOptions, type ViewerStateValue } from '../status/index.js';
+import { ViewerState, ViewerStatus, viewerAdOptionsOf, viewerStatusAd, type ViewerAdOptions, type ViewerStateValue } from '../status/index.js';
 import { viewerRunId } from '../cli/ids.js';
 import { tryLock, type RunLock } from '../submission/lock.js';
 import { markCluster, prepareJobDir } from '../submission/queue.js';
-import { bogAdOptions, identifyingAdOptions, newLaunchIds, viewerBog } from './bog.js';
+import { identifyingAdOptions, newLaunchIds, viewerBog } from './bog.js';
 import { archivePlan, decideLaunch, readViewerAd, uploadWaitStep, viewerBaseUrl, type ViewerEndpoint } from './decide.js';
 import type { ViewerOps } from './condor.js';
 import type { ViewerRequest } from './options.js';
@@ -154,7 +154,7 @@ async function launchUnderLock(
   try {
     const platform = await ops.platform();
     const bog = viewerBog(req, newLaunchIds(id, uuid), platform, base.resultsFolder);
-    options = bogAdOptions(bog);
+    options = viewerAdOptionsOf(bog);
     await publish(ViewerState.Launching, ViewerStatus.LaunchingViewer);
     jobDir = viewerJobDirName(uuid());
     const submitText = viewerSubmitFile({

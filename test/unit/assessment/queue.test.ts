@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listQueue, locateConfig, prepareJobDir, readState, writeQueuedBog, writeState } from '../../../lib/submission/index.js';
+import { resolveConfigPath } from '../../../lib/config/index.js';
+import { listQueue, prepareJobDir, readState, writeQueuedBog, writeState } from '../../../lib/submission/index.js';
 import { extractSubmitBundle } from '../../../lib/hooks/archive.js';
 import { parseBog } from '../../../lib/bog/index.js';
 
@@ -38,6 +39,7 @@ test('queue listing: ids with a BOG or a state, no temp files, no viewer BOGs', 
 });
 
 test('config: option, env, installed default, then <dir of argv0>/../etc/swamp.conf', () => {
+  const locateConfig = (path: string | undefined, argv0: string, env: NodeJS.ProcessEnv): string => resolveConfigPath({ path, argv0, env }).path;
   mkdirSync(join(dir, 'bin'));
   mkdirSync(join(dir, 'etc'));
   writeFileSync(join(dir, 'etc', 'swamp.conf'), 'SWAMPState = ON\n');

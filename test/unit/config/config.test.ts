@@ -148,7 +148,8 @@ describe('typed accessors and legacy defaults', () => {
     expect(empty.preferredPlatformType).toBe('VM');
     expect(empty.computeBOGChecksums).toBe(false);
     expect(empty.database).toEqual({ host: 'localhost', port: 3306, user: 'java_agent', password: '' });
-    expect(empty.timingDatabase).toBeUndefined();
+    expect(empty.swampDir).toBe('/opt/swamp');
+    expect(empty.binDir('/usr/bin/node')).toBe('/opt/swamp/bin');
     expect(empty.launchPad).toEqual({ host: 'localhost', port: 8085 });
     expect(empty.agentMonitor).toEqual({ host: 'localhost', port: 8084 });
     expect(empty.sonatypeIntegrator).toBe('SWAMP');
@@ -217,9 +218,10 @@ describe('typed accessors and legacy defaults', () => {
     expect(() => configFromText('dbPerlDsn = oracle:x').database).toThrow(/dbPerlDsn: unsupported DSN/);
   });
 
-  test('timing database only with useTimingDB = yes', () => {
-    const c = configFromText('useTimingDB = yes\ntimingDatabase = timing\ntimingDsnHost = t\ntimingDsnPort = 3306\ntimingUser = tu\ntimingPass = tp');
-    expect(c.timingDatabase).toEqual({ host: 't', port: 3306, user: 'tu', password: 'tp', schema: 'timing' });
+  test('binDir: the key, else the single-executable binary\'s own dir, else <swampDir>/bin; no trailing slash', () => {
+    expect(configFromText('binDir = /x/bin/\nswampDir = /s').binDir('/t/bin/swamp')).toBe('/x/bin');
+    expect(configFromText('swampDir = /s/').binDir('/t/bin/swamp')).toBe('/t/bin');
+    expect(configFromText('swampDir = /s/').binDir('/usr/local/bin/node')).toBe('/s/bin');
   });
 
   test('logDir/runDir overridable (new keys)', () => {

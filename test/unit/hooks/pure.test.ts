@@ -15,7 +15,8 @@ import {
 import { monitorArgv } from '../../../lib/hooks/monitor-process.js';
 import { finalDecision, statusOutFacts, RETRY_EXIT_CODE } from '../../../lib/hooks/outcome.js';
 import { clocSum } from '../../../lib/hooks/runtime.js';
-import { configFromJobAd, locateJobConfig, platformOf } from '../../../lib/hooks/settings.js';
+import { platformOf } from '../../../lib/hooks/settings.js';
+import { configFromJobAd, DEFAULT_CONFIG_PATH, resolveConfigPath } from '../../../lib/config/index.js';
 import { codedxVersion, lastEventWord, runParamsSh, shellWord, viewerDbBundleName, viewerDidNotStartWord } from '../../../lib/hooks/viewer-inputs.js';
 import {
   extractOutputDisk,
@@ -186,9 +187,18 @@ describe('input files', () => {
   });
 
   test('config lookup for hooks: SWAMP_CONFIG, installed default, then beside the binary', () => {
+    // lib/config's one look-up, as the hooks call it (no --config)
+    const locateJobConfig = (
+      env: NodeJS.ProcessEnv,
+      argv0: string,
+      exists: (p: string) => boolean,
+      readFile: (p: string) => string | undefined = () => undefined,
+      execPath: string = process.execPath,
+    ): string => resolveConfigPath({ env, argv0, exists, readFile, execPath }).path;
     expect(locateJobConfig({ SWAMP_CONFIG: '/x/swamp.conf' }, '/a/bin/jobhook', () => false)).toBe('/x/swamp.conf');
     expect(locateJobConfig({}, '/a/bin/jobhook', (p) => p === '/a/etc/swamp.conf')).toBe('/a/etc/swamp.conf');
-    expect(locateJobConfig({}, 'jobhook', () => false, () => undefined, '/usr/bin/node')).toBeUndefined();
+    // nothing found: the installed default, whose read then fails naming it
+    expect(locateJobConfig({}, 'jobhook', () => false, () => undefined, '/usr/bin/node')).toBe(DEFAULT_CONFIG_PATH);
     // HTCondor's argv[0] for hooks has no directory: the binary's own path is used
     expect(locateJobConfig({}, 'condor_Prescript', (p) => p === '/t/etc/swamp.conf', () => undefined, '/t/bin/swamp')).toBe('/t/etc/swamp.conf');
     // PreCmd/PostCmd do not get the job's environment: its SWAMP_CONFIG is read from the job ad

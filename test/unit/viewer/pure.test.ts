@@ -1,8 +1,8 @@
 import { parseArgv } from '../../../lib/cli/index.js';
 import { parseBog, formatBog } from '../../../lib/bog/index.js';
-import { viewerStatusAd } from '../../../lib/status/index.js';
+import { viewerAdOptionsOf, viewerStatusAd } from '../../../lib/status/index.js';
 import { LAUNCHVIEWER_SPEC, viewerKind, viewerRequest } from '../../../lib/viewer/options.js';
-import { bogAdOptions, identifyingAdOptions, newLaunchIds, viewerBog } from '../../../lib/viewer/bog.js';
+import { identifyingAdOptions, newLaunchIds, viewerBog } from '../../../lib/viewer/bog.js';
 import { archivePlan, decideLaunch, readViewerAd, uploadWaitStep, viewerBaseUrl, type QueuedJob, type ViewerAd } from '../../../lib/viewer/decide.js';
 import { viewerJobDirName, viewerSubmitFile, type ViewerSubmitInput } from '../../../lib/viewer/submit.js';
 import { findProjectId } from '../../../lib/viewer/codedx-api.js';
@@ -86,7 +86,7 @@ describe('viewer BOG (§3.3, §3.5)', () => {
       Name: ID, SWAMP_vmu_viewer_state: '1', SWAMP_vmu_viewer_projectid: P, SWAMP_vmu_viewer_name: 'CodeDX',
       SWAMP_vmu_viewer_instance_uuid: V, SWAMP_vmu_viewer_user_uuid: U, SWAMP_vmu_viewer_url_uuid: 'null',
     });
-    const full = viewerStatusAd(ID, 1, 'Launching viewer', bogAdOptions(viewerBog(req, ids, { type: 'local', identifier: 'i', image: 'm' }, '/r/')));
+    const full = viewerStatusAd(ID, 1, 'Launching viewer', viewerAdOptionsOf(viewerBog(req, ids, { type: 'local', identifier: 'i', image: 'm' }, '/r/')));
     expect(full).toMatchObject({ SWAMP_vmu_viewer_vmhostname: 'vswamp', SWAMP_vmu_viewer_apikey: ids.apikey, SWAMP_vmu_viewer_url_uuid: ids.urluuid });
   });
 });
