@@ -1,6 +1,7 @@
 /**
  * The SCARFmetaData values (legacy doNativeSCARF writes them as a 15-line file that the C parser
- * reads back). Pure helpers: build the values from launch_viewer options, format/parse the file.
+ * reads back). Pure: the values, reading such a file (the benchmarks and tests read the fixtures'), the
+ * legacy date format. launch_viewer hands the values to the converter directly, no file.
  */
 
 export interface ScarfMetadata {
@@ -19,13 +20,6 @@ const ORDER = [
   'packageName', 'toolName', 'platformName', 'startDate', 'packageVersion', 'toolVersion', 'platformVersion',
   'endDate', 'reportTime',
 ] as const satisfies readonly (keyof ScarfMetadata)[];
-
-const PLACEHOLDERS = ['package_uid', 'package_vesion_uid', 'tool_uid', 'tool_version_uid', 'platform_uid', 'platform_version_uid'];
-
-/** The file text the legacy launcher writes: 15 values joined by \n, no trailing newline. */
-export function formatScarfMetadata(m: ScarfMetadata): string {
-  return [...ORDER.map((k) => m[k]), ...PLACEHOLDERS].join('\n');
-}
 
 /**
  * Read the file like the C parser: getline per value, one trailing \n removed (\r kept); a value

@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { exitCodeFor } from '../cli/exit-codes.js';
 import { PROGRAM_ENV } from '../cli/program-env.js';
 import { findProgram, PROGRAMS } from './registry.js';
 
@@ -40,8 +41,10 @@ export function dispatch(argv0: string, argv: readonly string[]): void {
         process.exitCode = code;
       },
       (err: unknown) => {
+        // A program's own errors are mapped inside it (runProgram); this is a bug that escaped it (or a
+        // failed load): its stack goes to stderr, the code comes from the one table (internal: 70).
         process.stderr.write(`${program.name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-        process.exitCode = 70;
+        process.exitCode = exitCodeFor(err);
       },
     );
 }

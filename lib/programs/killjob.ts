@@ -9,8 +9,7 @@
  * the job (lib/kill). Exit codes: 0 started (or nothing to do: no id); 2 invalid id (nothing run, the DB
  * reports ERROR); 75 the worker could not start; others per docs/cli-conventions.md.
  */
-import { stderrLine } from '../cli/output.js';
-import { COMMON_OPTIONS, detachOrContinue, EXIT_CODES, parseArgv, writeOut, type ProgramSpec } from '../cli/index.js';
+import { COMMON_OPTIONS, detachOrContinue, exitCodeFor, parseArgv, runProgram, writeOut, type ProgramSpec } from '../cli/index.js';
 import { toSwampError } from '../errors/index.js';
 import { createLogger, nullLogger, type Logger } from '../log/index.js';
 
@@ -30,7 +29,8 @@ const WAIT_MS = 180_000;
 
 export async function main(argv: readonly string[]): Promise<number> {
   let log: Logger = nullLogger;
-  try {
+  // runProgram (lib/cli/exit-codes.ts) maps what is thrown to the exit code, the log and one stderr line.
+  return runProgram(async () => {
     const parsed = await parseArgv(SPEC, argv);
     if (parsed.help !== undefined) {
       await writeOut(parsed.help);
@@ -83,10 +83,5 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
     runLog.info('kill finished', { outcome: report.outcome, jobs: report.jobs, htcondorCalls: counter.byTool(), htcondorCallsTotal: counter.total(), ms: Date.now() - started });
     return 0;
-  } catch (e) {
-    const err = toSwampError(e);
-    if (log !== nullLogger) log.error(err.message, { kind: err.kind, details: err.details });
-    stderrLine('killjob', err.message);
-    return EXIT_CODES[err.kind];
-  }
+  }, { program: 'killjob', logger: () => log });
 }

@@ -10,8 +10,7 @@
  * 0 at once; the worker does the launch (lib/assessment/launch.ts). A malformed or hostile id is
  * refused before anything runs: a log line, a stderr line, exit 2, nothing submitted.
  */
-import { stderrLine } from '../cli/output.js';
-import { COMMON_OPTIONS, detachOrContinue, EXIT_CODES, parseArgv, writeOut, type ProgramSpec } from '../cli/index.js';
+import { COMMON_OPTIONS, detachOrContinue, EXIT_CODES, exitCodeFor, parseArgv, runProgram, writeOut, type ProgramSpec } from '../cli/index.js';
 import { toSwampError, UsageError } from '../errors/index.js';
 import { createLogger, nullLogger, type Logger } from '../log/index.js';
 
@@ -28,11 +27,10 @@ const SPEC = {
   positionals: [{ name: 'uuid', description: 'execution record uuid (as execute_execution_record is called by the DB)' }],
 } as const satisfies ProgramSpec;
 
-const say = (line: string): void => stderrLine('launchassessment', line);
-
 export async function main(argv: readonly string[]): Promise<number> {
   let log: Logger = nullLogger;
-  try {
+  // runProgram (lib/cli/exit-codes.ts) maps what is thrown to the exit code, the log and one stderr line.
+  return runProgram(async () => {
     const parsed = await parseArgv(SPEC, argv);
     if (parsed.help !== undefined) {
       await writeOut(parsed.help);
@@ -87,17 +85,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     try {
       const r = await launchRun(id, deps, 'launch');
       log.info('launch finished', { execrunid: id, outcome: r.outcome, clusterId: r.clusterId });
-      if (r.error !== undefined && (r.outcome === 'aborted' || r.outcome === 'submit-failed' || r.outcome === 'pending')) return EXIT_CODES[r.error.kind] || 1;
+      if (r.error !== undefined && (r.outcome === 'aborted' || r.outcome === 'submit-failed' || r.outcome === 'pending')) return exitCodeFor(r.error) || 1;
       return 0;
     } finally {
       await deps.db.close();
     }
-  } catch (e) {
-    const err = toSwampError(e);
-    if (log !== nullLogger && err.kind !== 'usage') log.error(err.message, { kind: err.kind, details: err.details });
-    say(err.message);
-    return EXIT_CODES[err.kind];
-  }
+  }, { program: 'launchassessment', logger: () => log });
 }
 
 type Config = import('../config/index.js').SwampConfig;
@@ -127,7 +120,7 @@ async function listMode(config: Config, limit: number, log: Logger): Promise<num
     const err = toSwampError(e);
     log.error('cannot read the DB launch queue', { err });
     await writeOut(LIST_DB_ERROR);
-    return EXIT_CODES[err.kind];
+    return exitCodeFor(err);
   }
   await writeOut(formatLaunchQueue(uuids, limit));
   return 0;

@@ -14,17 +14,15 @@
  * A CodeDX request whose project or viewer name is not a valid id prints nothing (exit 2): the DB then
  * reports an error instead of a SUCCESS for a launch that cannot happen.
  */
-import { stderrLine } from '../cli/output.js';
-import { EXIT_CODES, detachOrContinue, parseArgv, writeOut } from '../cli/index.js';
+import { detachOrContinue, exitCodeFor, parseArgv, runProgram, writeOut } from '../cli/index.js';
 import { toSwampError, UsageError } from '../errors/index.js';
 import { createLogger, nullLogger, type Logger } from '../log/index.js';
 import { LAUNCHVIEWER_SPEC, viewerKind, viewerRequest, type LaunchViewerOptions } from '../viewer/options.js';
 
-const say = (line: string): void => stderrLine('launchviewer', line);
-
 export async function main(argv: readonly string[]): Promise<number> {
   let log: Logger = nullLogger;
-  try {
+  // runProgram (lib/cli/exit-codes.ts) maps what is thrown to the exit code, the log and one stderr line.
+  return runProgram(async () => {
     const parsed = await parseArgv(LAUNCHVIEWER_SPEC, argv);
     if (parsed.help !== undefined) {
       await writeOut(parsed.help);
@@ -73,14 +71,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     const settings = viewerSettings(config, (call) => log.debug('htcondor call', { tool: call.tool, ms: Math.round(call.durationMs), outcome: call.outcome }));
     const r = await handleViewerRequest(req, { settings, ops: realViewerOps(settings), log });
     log.info('viewer request finished', { execrunid: r.execrunid, launch: r.launch, upload: r.upload, clusterId: r.clusterId });
-    if (r.error !== undefined && (r.launch === 'failed' || r.launch === 'lookup-failed')) return EXIT_CODES[r.error.kind] || 1;
+    if (r.error !== undefined && (r.launch === 'failed' || r.launch === 'lookup-failed')) return exitCodeFor(r.error) || 1;
     return r.upload === 'failed' || r.upload === 'timeout' ? 1 : 0;
-  } catch (e) {
-    const err = toSwampError(e);
-    if (log !== nullLogger && err.kind !== 'usage') log.error(err.message, { kind: err.kind, details: err.details });
-    say(err.message);
-    return EXIT_CODES[err.kind];
-  }
+  }, { program: 'launchviewer', logger: () => log });
 }
 
 /** Native: the transform's output verbatim (the DB's return value), its exit code; never detached. */

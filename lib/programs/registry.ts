@@ -63,7 +63,3 @@ export const PROGRAMS: readonly ProgramInfo[] = [
 export function findProgram(name: string): ProgramInfo | undefined {
   return PROGRAMS.find((p) => p.name === name || p.aliases.includes(name));
 }
-
-export function allProgramNames(): string[] {
-  return PROGRAMS.flatMap((p) => [p.name, ...p.aliases]);
-}

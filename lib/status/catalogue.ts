@@ -90,17 +90,6 @@ export function withRetry(text: string, numJobStarts: number, maxRetries: number
   return text + retrySuffix(numJobStarts, maxRetries);
 }
 
-/**
- * `Finished with Errors` + ` retry(<n>/<R>) - Will retry <k> time[s]` when the framework asked for a
- * retry and retries remain (§4.5 step 9); plain `Finished with Errors` otherwise.
- */
-export function finishedWithErrors(opts: { retryRequested: boolean; numJobStarts: number; maxRetries: number }): string {
-  const remaining = opts.maxRetries - opts.numJobStarts;
-  if (!opts.retryRequested || remaining <= 0) return AssessmentStatus.FinishedWithErrors;
-  const times = remaining === 1 ? 'time' : 'times';
-  return `${AssessmentStatus.FinishedWithErrors} retry(${opts.numJobStarts}/${opts.maxRetries}) - Will retry ${remaining} ${times}`;
-}
-
 /** Local date-time as Perl strftime("%Y-%m-%d %H:%M:%S", localtime(t)). */
 export function formatLocalDateTime(epochMs: number): string {
   const d = new Date(epochMs);
@@ -184,25 +173,4 @@ export const ViewerStatus = {
 /** `Viewer did not start - status: <word>` (PostViewer), or `… status: no out/job_events.log`. */
 export function viewerDidNotStart(lastWord: string | undefined): string {
   return `Viewer did not start - status: ${lastWord === undefined ? 'no out/job_events.log' : lastWord}`;
-}
-
-/** What the web does with a viewer state (§5.8, ViewerInstance.php). */
-export type ViewerWebDecision = 'ready' | 'TRYAGAIN' | 'LOADING' | 'launch' | 'NOLAUNCH';
-
-/** The web's reading of (state, proxy url): ready needs a url; -1/-6 block; 1 loads; 0,-5,-3,-7 may launch. */
-export function viewerWebDecision(state: number, proxyUrl: string | undefined): ViewerWebDecision {
-  if ((state === ViewerState.Ready || state === ViewerState.TerminateFailed) && proxyUrl !== undefined && proxyUrl !== '' && proxyUrl !== 'null') {
-    return 'ready';
-  }
-  if (state === ViewerState.Stopping || state === ViewerState.Terminating) return 'TRYAGAIN';
-  if (state === ViewerState.Launching) return 'LOADING';
-  if (state === ViewerState.NoRecord || state === ViewerState.Error || state === ViewerState.Shutdown || state === ViewerState.Terminated) {
-    return 'launch';
-  }
-  return 'NOLAUNCH';
-}
-
-/** States in which launchviewer starts a new viewer job (§2.2.1 step 3). */
-export function viewerNeedsLaunch(state: number): boolean {
-  return !(state === ViewerState.Ready || state === ViewerState.Launching || state === ViewerState.Stopping || state === ViewerState.Terminating);
 }

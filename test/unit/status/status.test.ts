@@ -4,16 +4,13 @@ import {
   ViewerStatus,
   VIEWER_STATE_NAMES,
   assessmentStatusAd,
-  finishedWithErrors,
   formatLocalDateTime,
   machineFailedStatus,
   machineHostname,
   retrySuffix,
   viewerDidNotStart,
   viewerExecrunuid,
-  viewerNeedsLaunch,
   viewerStatusAd,
-  viewerWebDecision,
   withRetry,
 } from '../../../lib/status/index.js';
 
@@ -35,30 +32,15 @@ describe('status catalogue (legacy §5.9)', () => {
     expect(withRetry(AssessmentStatus.StartingDocker, 0, 3)).toBe('Starting docker container');
   });
 
-  test('Finished with Errors and its retry form', () => {
-    expect(finishedWithErrors({ retryRequested: false, numJobStarts: 0, maxRetries: 3 })).toBe('Finished with Errors');
-    expect(finishedWithErrors({ retryRequested: true, numJobStarts: 1, maxRetries: 3 })).toBe('Finished with Errors retry(1/3) - Will retry 2 times');
-    expect(finishedWithErrors({ retryRequested: true, numJobStarts: 2, maxRetries: 3 })).toBe('Finished with Errors retry(2/3) - Will retry 1 time');
-    expect(finishedWithErrors({ retryRequested: true, numJobStarts: 3, maxRetries: 3 })).toBe('Finished with Errors');
-  });
-
   test('machine failed text uses local %Y-%m-%d %H:%M:%S and whole seconds', () => {
     const start = new Date(2026, 10, 28, 9, 5, 7).getTime();
     expect(formatLocalDateTime(start)).toBe('2026-11-28 09:05:07');
     expect(machineFailedStatus(start, start + 600_400)).toBe('Viewer Machine Failed - 2026-11-28 09:05:07 2026-11-28 09:15:07 (600)');
   });
 
-  test('viewer states and web decisions (§5.4, §5.8)', () => {
+  test('viewer states', () => {
     expect(ViewerState).toEqual({ NoRecord: 0, Launching: 1, Ready: 2, Stopping: -1, Shutdown: -3, Error: -5, Terminating: -6, Terminated: -7, TerminateFailed: -8 });
     expect(VIEWER_STATE_NAMES[-8]).toBe('terminate failed');
-    expect(viewerWebDecision(2, 'proxy-abc')).toBe('ready');
-    expect(viewerWebDecision(2, undefined)).toBe('NOLAUNCH');
-    expect(viewerWebDecision(-8, 'proxy-abc')).toBe('ready');
-    expect(viewerWebDecision(-6, undefined)).toBe('TRYAGAIN');
-    expect(viewerWebDecision(1, undefined)).toBe('LOADING');
-    for (const s of [0, -5, -3, -7]) expect(viewerWebDecision(s, undefined)).toBe('launch');
-    for (const s of [0, -3, -5, -7, -8]) expect(viewerNeedsLaunch(s)).toBe(true);
-    for (const s of [2, 1, -1, -6]) expect(viewerNeedsLaunch(s)).toBe(false);
     expect(viewerDidNotStart('MYSQLSHUTDOWN')).toBe('Viewer did not start - status: MYSQLSHUTDOWN');
     expect(viewerDidNotStart(undefined)).toBe('Viewer did not start - status: no out/job_events.log');
   });
