@@ -1,6 +1,7 @@
 -- swamp-backend schema fixture: the databases, tables and columns of SWAMP's data server that the
--- backend (and the calling procedures) read or write, modelled on the legacy behaviour described in
--- legacy-backend.md (§1, §3.3, §4.5-4.6, §6.6). Not SWAMP's schema: only what the backend touches.
+-- backend (and the calling procedures) read or write, modelled on the legacy sources: mirswamp/db
+-- Data Server/Assessment/assessment_procs.sql, mirswamp/services perl/agents/vmu_LaunchPad.pl
+-- (_computeBOG) and the job hooks beside it. Not SWAMP's schema: only what the backend touches.
 -- Idempotent: CREATE ... IF NOT EXISTS. A changed column needs `db.sh reset` (drops these databases).
 
 CREATE DATABASE IF NOT EXISTS project        CHARACTER SET utf8mb4;

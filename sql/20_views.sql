@@ -1,6 +1,6 @@
 -- exec_run_view: one row per run that is not complete, assessment runs and metric runs alike.
 -- The backend builds the BOG from `SELECT * FROM assessment.exec_run_view WHERE
--- execution_record_uuid = ?` (legacy-backend.md §3.3); every column the BOG needs is here.
+-- execution_record_uuid = ?` (mirswamp/services perl/agents/vmu_LaunchPad.pl _computeBOG, mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm saveProperties); every column the BOG needs is here.
 -- Metric rows: project_uuid = user_uuid = 'METRIC', user_cnf NULL, notify_when_complete_flag 0.
 CREATE OR REPLACE VIEW assessment.exec_run_view AS
 SELECT er.execution_record_uuid,

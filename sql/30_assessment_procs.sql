@@ -1,7 +1,7 @@
 -- Procedures of the assessment database that the backend calls (update_execution_run_status,
 -- insert_results, increment_launch_counter) and the calling procedures that run our programs
 -- through sys_exec/sys_eval (execute_execution_record, process_execution_records, launch_viewer,
--- kill_assessment_run). Behaviour modelled on legacy-backend.md §1.3-§1.5, §4.5, §6.6.
+-- kill_assessment_run). Behaviour modelled on mirswamp/db Data Server/Assessment/assessment_procs.sql execute_execution_record, kill_assessment_run, mirswamp/services perl/agents/vmu_PostAssessment.pl, mirswamp/db Data Server/Assessment/assessment_procs.sql.
 -- The command strings are byte-for-byte those of production (leading spaces, single quotes without
 -- escaping, option order) except that the program directory comes from backend_bin_dir().
 

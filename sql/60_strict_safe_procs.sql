@@ -1,5 +1,5 @@
 -- Strict-safe rewrites of the legacy SWAMP procedures OUTSIDE this backend that call
--- sys_exec/sys_eval with shell syntax or with bare program names (docs/udf-strict.md §4).
+-- sys_exec/sys_eval with shell syntax or with bare program names (docs/udf-strict.md section 4).
 -- In the UDF's strict mode (`mode = strict`) their legacy command strings are refused:
 --   assessment.download_results   '[ -d D ] || mkdir -p D'     ([ and || are shell syntax)
 --   assessment.download           'mkdir -p D', 'cp S D', 'chmod -R 777 D'      (relative names)
@@ -8,12 +8,12 @@
 --   tool_shed.add_tool_version    'cp -r S D', 'rm -rf S', 'chmod -R 755 D', sys_eval('sha512sum F')
 --   metric.insert_results         'mkdir -p D', 'cp S D', 'chmod 444 F'
 -- (db:Data Server/Assessment/assessment_procs.sql, Package Store/package_store_procs.sql,
--- Tool Shed/tool_shed_procs.sql, Metric/metric_procs.sql; legacy-backend.md §1.1.)
+-- Tool Shed/tool_shed_procs.sql, Metric/metric_procs.sql; mirswamp/deployment lib/lib_mysqludf_sys.c.)
 --
 -- The rewrites keep the legacy parameters, checks, return strings and file layout, and change only
 -- the command strings: absolute program paths (/usr/bin/..., the same on Debian/Ubuntu and on
 -- RHEL/CentOS >= 7), every value quoted with assessment.sh_quote() (a ' inside a value can no
--- longer end the quoting: this also closes legacy-backend.md §8.1 for these procedures in shell
+-- longer end the quoting: this also closes mirswamp/db Data Server/Assessment/assessment_procs.sql, mirswamp/services perl/agents/vmu_launchviewer.pl for these procedures in shell
 -- mode), `--` before the operands (a value starting with - is not an option), and `mkdir -p`
 -- instead of `[ -d D ] || mkdir -p D` (mkdir -p already succeeds on an existing directory). They
 -- work unchanged in shell mode. A site turning strict mode on adds to the UDF config:

@@ -6,7 +6,7 @@
  *   sys_eval(cmd) -> STRING   runs cmd, returns what it wrote on stdout once every writer of the
  *                             pipe has closed it (or the timeout fired).
  *
- * Defaults reproduce the deployed legacy library (legacy-backend.md §1.1), because the stored
+ * Defaults reproduce the deployed legacy library (mirswamp/deployment lib/lib_mysqludf_sys.c), because the stored
  * procedures and the web application were written against it:
  *   - sys_exec returns the raw wait status (exit code * 256; signal N -> N);
  *   - sys_eval drops the last byte of non-empty output ("x\n" -> "x"), returns NULL for no output.
@@ -94,7 +94,7 @@ typedef struct st_udf_init {
 #define NOEXEC_EXIT 127   /* accepted but the program could not be started ("not found") */
 
 /* Strict mode without allow lines: the backend's entry programs where the production procedures
- * call them (legacy-backend.md §1.2; scripts/install.sh puts ours there). */
+ * call them (mirswamp/deployment swamp/scripts/execute_execution_record; scripts/install.sh puts ours there). */
 static const char *const default_allow[] = {
   "/usr/local/bin/execute_execution_record",
   "/usr/local/bin/launch_viewer",

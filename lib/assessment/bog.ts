@@ -1,6 +1,6 @@
 /**
  * The assessment/metric BOG computed from one `assessment.exec_run_view` row (legacy _computeBOG,
- * legacy-backend.md §3.3). Pure: the row, the results-folder check and the platform choice come in as
+ * mirswamp/services perl/agents/vmu_LaunchPad.pl _computeBOG, mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm saveProperties). Pure: the row, the results-folder check and the platform choice come in as
  * values; no DB, no file system.
  *
  * Rules reproduced from the legacy:

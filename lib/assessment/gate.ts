@@ -1,5 +1,5 @@
 /**
- * The SWAMPState launch gate (legacy-backend.md §2.1 step 4, §8.4.2).
+ * The SWAMPState launch gate (mirswamp/services perl/agents/vmu_calldorun.pl).
  *
  * The legacy tested `SWAMPState =~ /ON/i`, so `none`, `JSON`, `Monday` or `ON_HOLD` all opened the gate
  * [BUG]. Here the gate is open only when the value, trimmed, is the word `on` in any letter case

@@ -337,7 +337,7 @@ async function swampOff(id: string, deps: LaunchDeps): Promise<LaunchResult> {
   } catch (e) {
     log.error('DB status update failed', { err: toSwampError(e) });
   }
-  // Metric runs have no DB relaunch (§8.2.11): keep their BOG queued so a drain launches them once
+  // Metric runs have no DB relaunch (mirswamp/db Data Server/Metric/metric_procs.sql): keep their BOG queued so a drain launches them once
   // SWAMP is on again. Assessment runs are relaunched by the DB (launch_flag stays 1).
   if (launchKind(id) === 'metric') {
     try {

@@ -1,5 +1,5 @@
 /**
- * `--list [n]` output (legacy-backend.md §2.1) [COMPAT]: the DB launch queue
+ * `--list [n]` output (mirswamp/services perl/agents/vmu_calldorun.pl) [COMPAT]: the DB launch queue
  * (`execution_record.launch_flag = 1`) as
  *   Database Queue has <N> items in it
  *   0) <uuid>

@@ -1,13 +1,13 @@
 /**
- * The housekeeping the legacy csa agent did in its idle loop (every 2 s, forever; §3.4 step 2, §3.9),
+ * The housekeeping the legacy csa agent did in its idle loop (every 2 s, forever; mirswamp/services perl/agents/vmu_csa_agent.pl, mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm identifyPreemptedJobs),
  * done once per `--drain` pass instead, at O(1) HTCondor calls per pass:
  *
  * - job dirs whose job has left the queue (found in history by exact SWAMP_submit_jobdir) are removed;
- *   the legacy scanned the whole history (no -limit) each time (§8.3.2). Dirs of launches still in
+ *   the legacy scanned the whole history (no -limit) each time (mirswamp/services perl/agents/vmu_csa_agent.pl, mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm getRunDirHistory). Dirs of launches still in
  *   progress (a state file names them) are never touched;
  * - preempted assessment jobs (idle, started before, vacated) get the collector status
  *   `Preempted - Waiting in HTCondor Queue` and an empty `vm_password` (turns off the web's SSH
- *   button). Fixes: one preempted metric/viewer job no longer hides all others (§8.4.4), and the ad's
+ *   button). Fixes: one preempted metric/viewer job no longer hides all others (mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm identifyPreemptedJobs), and the ad's
  *   vmhostname is `aswamp` with the job's user and project, not the literal `arun` with empty fields.
  */
 import { AssessmentStatus, assessmentStatusAd } from '../status/index.js';

@@ -1,6 +1,6 @@
 /**
  * Submit file of an assessment or metric job (legacy vmu_csa_agent.pl vmu_CreateHTCondorAssessmentJob,
- * legacy-backend.md §3.6): the static part of the platform (the vm/docker templates the legacy copied
+ * mirswamp/services perl/agents/vmu_csa_agent.pl vmu_CreateHTCondorAssessmentJob, mirswamp/deployment swamp/config/vmu_swamp_htcondor_submit): the static part of the platform (the vm/docker templates the legacy copied
  * from /opt/swamp/etc, or our `local` one) followed by the dynamic section, line for line as the legacy
  * wrote it. Pure: returns text.
  *
@@ -12,7 +12,7 @@
  *
  * Deliberate difference: PreCmd/PostCmd name our hook program by an absolute path
  * (`<binDir>/jobhook`), not the legacy `../../opt/swamp/bin/vmu_perl_launcher`, which only worked when
- * the execute scratch directory was exactly two levels below `/` (§8.4.7).
+ * the execute scratch directory was exactly two levels below `/` (mirswamp/services perl/agents/vmu_csa_agent.pl).
  */
 import { ValidationError } from '../errors/index.js';
 import { checkSubmitValue, DOCKER_IMAGE_RE, OWNER_RE } from '../submission/submit-values.js';

@@ -2,7 +2,7 @@
  * Crash-safe file replacement: write a temporary file in the target's directory, fsync it, rename it
  * over the target, fsync the directory. After a crash the target holds either the old or the new
  * content, never a torn mix, and a completed rename survives power loss. This is what makes the
- * on-disk BOG queue durable (design.md §2).
+ * on-disk BOG queue durable (docs/launchassessment.md).
  */
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { basename, dirname, join } from 'node:path';

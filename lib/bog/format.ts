@@ -1,5 +1,5 @@
 /**
- * Pure BOG ("bill of goods") properties format, legacy-backend.md §3.3 (vmu_Support.pm
+ * Pure BOG ("bill of goods") properties format, mirswamp/services perl/agents/vmu_LaunchPad.pl _computeBOG, mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm saveProperties (vmu_Support.pm
  * saveProperties/_getPropString), byte for byte on the writing side:
  *
  *   # <comment>                      first line, only when a comment is given
@@ -10,7 +10,7 @@
  * The reading side is the exact inverse of that writer, so every string survives a round trip.
  * The legacy reader (ConfigReader::Simple) did not understand its own writer: `key:=` came back under
  * the key `key:`, multi-line values were cut into bogus keys and surrounding quotes were stripped
- * (§8.4.10). Plain `key=value` lines are therefore taken verbatim here (no quote stripping, no trim).
+ * (mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm saveProperties). Plain `key=value` lines are therefore taken verbatim here (no quote stripping, no trim).
  */
 
 export type BogValue = string | number | bigint | boolean | null | undefined;

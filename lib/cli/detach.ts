@@ -1,5 +1,5 @@
 /**
- * The detach step of legacy-backend.md §1.6 (runScriptDetached), for sys_exec/sys_eval callers:
+ * The detach step of mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm runScriptDetached, for sys_exec/sys_eval callers:
  * the SQL statement stays blocked until the program exits AND every copy of its stdout pipe is closed.
  *
  * Parent:  print the contract output (e.g. "SUCCESS\n") and wait until it is flushed; start the worker

@@ -47,7 +47,7 @@ function oneLine(s: string): string {
 
 /**
  * Runs `main`, maps its outcome to process.exitCode and returns that code. Never calls process.exit:
- * that would cut a pending stdout write that sys_eval is still reading (peer-lessons.md lesson 8).
+ * that would cut a pending stdout write that sys_eval is still reading.
  * `main` returns an exit code (or nothing for 0); thrown errors are logged with their kind and details
  * and summarised in one line on stderr; 'already-done' is logged as info and exits 0.
  */

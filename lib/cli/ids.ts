@@ -1,5 +1,5 @@
 /**
- * Validation of the ids the DB and administrators pass in (design.md §6). Each validator is an
+ * Validation of the ids the DB and administrators pass in (docs/cli-conventions.md). Each validator is an
  * allowlist: hex uuids in the forms MySQL `uuid()` (lowercase) and Data::UUID (uppercase) produce,
  * `M-<uuid>` metric runs, `vrun_<project uuid>_<viewer>` viewer runs and plain viewer names. Anything
  * else (shell metacharacters, quotes, regex characters, whitespace, control characters, overlong

@@ -1,5 +1,5 @@
 /**
- * swamp.conf: lookup, reading and typed accessors with the legacy defaults (legacy-backend.md §6).
+ * swamp.conf: lookup, reading and typed accessors with the legacy defaults (mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm).
  * The parser itself is pure (./parse.ts); this file adds the one synchronous read (a few hundred
  * bytes, done once per process, so a promise would only cost start-up time).
  */
@@ -288,7 +288,7 @@ export class SwampConfig {
 
   // ---- HTCondor -------------------------------------------------------------------------------
 
-  /** `htcondor_root`: when set, PATH/CONDOR_CONFIG/PYTHONPATH are derived from it (§6.3). */
+  /** `htcondor_root`: when set, PATH/CONDOR_CONFIG/PYTHONPATH are derived from it (mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm setHTCondorEnvironment). */
   get htcondorRoot(): string | undefined {
     return this.string('htcondor_root');
   }

@@ -1,6 +1,6 @@
 /**
  * The database calls the backend makes, with the exact SQL object names of SWAMP's data server
- * (legacy-backend.md §6.6). Each function takes an open Db; values are always placeholders, the
+ * (mirswamp/db Data Server/Assessment/assessment_procs.sql). Each function takes an open Db; values are always placeholders, the
  * only identifiers built into SQL come from fixed tables below.
  */
 import { DbError } from './errors.js';
@@ -103,7 +103,7 @@ export async function storeViewer(db: Db, a: StoreViewerArgs): Promise<string | 
   return db.callWithOut('viewer_store.store_viewer', [a.viewerInstanceUuid, a.viewerDbPath, a.viewerDbChecksum, a.platformImage, a.viewerVersion]);
 }
 
-/** One row of assessment.exec_run_view: what the BOG is built from (legacy-backend.md §3.3). */
+/** One row of assessment.exec_run_view: what the BOG is built from (mirswamp/services perl/agents/vmu_LaunchPad.pl _computeBOG, mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm saveProperties). */
 export interface ExecRunRow extends Row {
   execution_record_uuid: string;
   launch_counter: number;

@@ -1,6 +1,6 @@
 /**
  * The positional arguments HTCondor passes to the job hooks (legacy vmu_perl_launcher +
- * getStandardParameters, legacy-backend.md §4.2) [COMPAT]:
+ * getStandardParameters, mirswamp/services perl/agents/vmu_perl_launcher) [COMPAT]:
  *
  *   <Name> <execrunuid> <owner> <uiddomain> <clusterid> <procid> [<numjobstarts>] [<debug>]
  *

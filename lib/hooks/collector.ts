@@ -1,6 +1,6 @@
 /**
  * Publishing status ads to the SWAMP collector (legacy `condor_advertise [pool] UPDATE_AD_GENERIC -`,
- * legacy-backend.md §5.4) for the hooks and monitorjob, through lib/htcondor's advertise (ad text built
+ * mirswamp/services perl/agents/lib/SWAMP/vmu_AssessmentSupport.pm, vmu_ViewerSupport.pm) for the hooks and monitorjob, through lib/htcondor's advertise (ad text built
  * and escaped there, a timeout on every call, `-pool` outside SWAMP-in-a-Box, the htcondor_root
  * environment).
  *

@@ -1,5 +1,5 @@
 /**
- * The job hooks (HTCondor PreCmd/PostCmd) and the monitor entry, legacy-backend.md §4. See docs/hooks.md.
+ * The job hooks (HTCondor PreCmd/PostCmd) and the monitor entry, mirswamp/services perl/agents/vmu_perl_launcher and the hook scripts beside it (vmu_PreAssessment.pl, ...). See docs/hooks.md.
  */
 import type { HookName } from './args.js';
 import type { HookContext } from './context.js';

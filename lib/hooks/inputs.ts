@@ -1,5 +1,5 @@
 /**
- * Contents of the assessment input folder in/ (legacy-backend.md §4.3 step 3), as pure text builders:
+ * Contents of the assessment input folder in/ (mirswamp/services perl/agents/vmu_PreAssessment.pl), as pure text builders:
  * run-params.conf, run.conf, package.conf, the os-dependencies merge, user-os-dependencies.conf and
  * sonatype-data.conf, plus the framework choice by package type. The I/O that copies tool, package,
  * framework and result parser files is in populate.ts.

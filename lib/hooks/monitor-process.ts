@@ -7,7 +7,7 @@
  * vmu_Monitor…_<cluster>.pid).
  *
  * Stop (Post hooks, new): the legacy monitor could still advertise after PostAssessment/PostViewer had
- * written the final status (§8.2 item 7); here the Post hook sends SIGTERM to the monitor first and
+ * written the final status (mirswamp/services perl/agents/vmu_killrun.pl, vmu_PostViewer.pl); here the Post hook sends SIGTERM to the monitor first and
  * waits for it to leave (SIGKILL after a grace period), after checking the pid is still our monitor.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';

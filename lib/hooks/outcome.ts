@@ -1,11 +1,11 @@
 /**
- * The end of an assessment run (legacy-backend.md §4.5 steps 4 and 9), pure: status.out facts plus
+ * The end of an assessment run (mirswamp/services perl/agents/vmu_PostAssessment.pl), pure: status.out facts plus
  * "results preserved" and "saved in the DB" -> final status text, HTCondor exit code, complete_flag.
  *
  * Retry arithmetic. The submit file says `max_retries = R`, `periodic_release` while
  * `NumJobStarts <= R && PostExitCode == 5`. The hook sees n = NumJobStarts as expanded at job start
  * (0 on the first start), so a run may start R + 1 times and `R - n` retries remain.
- * Legacy defects fixed here (§8.4 item 9, docs/hooks.md):
+ * Legacy defects fixed here (mirswamp/services perl/agents/vmu_PostAssessment.pl, docs/hooks.md):
  *   - the legacy exited 5 ("please retry") even when no retry remained, so HTCondor removed the job
  *     through periodic_remove instead of letting it complete; here exit 5 only when a retry remains;
  *   - with n > R the legacy printed "Will retry -1 time" and never set complete_flag; here a run with

@@ -1,5 +1,5 @@
 /**
- * Fills the assessment input folder in/ (legacy-backend.md §4.3 step 3) from the BOG: tool in-files,
+ * Fills the assessment input folder in/ (mirswamp/services perl/agents/vmu_PreAssessment.pl) from the BOG: tool in-files,
  * services.conf, the package archive, os-dependencies, result parser and framework, and the .conf files
  * of inputs.ts. On the vm and docker platforms a missing tool directory, framework or result parser is
  * an error (the machine could not run); on the local platform our machine program plays the framework,

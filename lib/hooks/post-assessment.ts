@@ -1,5 +1,5 @@
 /**
- * PostAssessment (legacy vmu_PostAssessment.pl, legacy-backend.md §4.5): runs after the machine stopped.
+ * PostAssessment (legacy mirswamp/services perl/agents/vmu_PostAssessment.pl): runs after the machine stopped.
  * Preserves in/ and out/ in `<resultsFolder>/<execrunuid>/`, finds the results, records them
  * (insert_results, or the metric_run row), and writes the final status to the collector and the DB.
  * The exit code is HTCondor's: 5 asks for another start (only while a retry remains), 0 otherwise.

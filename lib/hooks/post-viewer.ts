@@ -1,5 +1,5 @@
 /**
- * PostViewer (legacy vmu_PostViewer.pl, legacy-backend.md §4.6): after the viewer machine stopped.
+ * PostViewer (legacy mirswamp/services perl/agents/vmu_PostViewer.pl): after the viewer machine stopped.
  * A viewer that never came up ends SHUTDOWN `Viewer did not start - status: <word>` (exit 1). Otherwise
  * STOPPING, (vm: output disk extracted), the database bundle out/codedx_viewerdb.tar.gz is copied to
  * `<projectsFolder>/<projectid>/V-Runs/<viewer_uuid>/codedx_viewerdb_<stamp>.tar.gz`, checksummed and

@@ -1,5 +1,5 @@
 /**
- * PreAssessment (legacy vmu_PreAssessment.pl, legacy-backend.md §4.3): runs in the job's scratch dir
+ * PreAssessment (legacy mirswamp/services perl/agents/vmu_PreAssessment.pl): runs in the job's scratch dir
  * before the machine starts. Extracts the submit bundle, copies BOG and submit file to out/, fills in/,
  * prepares the platform (vm: disks and init patch; docker/local: nothing more), advertises the start,
  * records the run's machine facts in the DB, starts monitorjob detached, and exits 0 (or 1 with
@@ -95,7 +95,7 @@ export async function preAssessment(ctx: HookContext): Promise<number> {
   return 0;
 }
 
-/** vm platform: delta image over the master image, input and output disks, init patch (§4.3 step 4). */
+/** vm platform: delta image over the master image, input and output disks, init patch (mirswamp/services perl/agents/vmu_PreAssessment.pl). */
 async function prepareVm(ctx: HookContext, bog: Readonly<Record<string, string>>): Promise<void> {
   await ctx.checkTools(VM_TOOLS);
   const image = bog.platform_image ?? '';

@@ -1,5 +1,5 @@
 /**
- * PreViewer (legacy vmu_PreViewer.pl, legacy-backend.md §4.6): prepares a CodeDX viewer job in its
+ * PreViewer (legacy mirswamp/services perl/agents/vmu_PreViewer.pl): prepares a CodeDX viewer job in its
  * scratch dir: in/ and out/, the BOG from the submit bundle (re-saved with vmhostname, viewerversion,
  * viewerplatform and copied into in/), the CodeDX files for non-baked images, the user's saved viewer
  * database, run-params.sh, the vm disks, the LAUNCHING ad, and monitorjob.
@@ -101,7 +101,7 @@ export async function preViewer(ctx: HookContext): Promise<number> {
   } catch (e) {
     log.error('PreViewer failed', { error: e });
     // Legacy left the state at LAUNCHING here, so the web showed "launching" until the ad expired
-    // (§8.2 item 8); ERROR lets the user launch again at once. The text is the legacy one.
+    // (mirswamp/services perl/agents/vmu_PreViewer.pl); ERROR lets the user launch again at once. The text is the legacy one.
     await publish(ViewerState.Error, ViewerStatus.UnableToStartVm);
     return 1;
   }

@@ -18,7 +18,7 @@ import { requireTools } from './vm.js';
 /** HTCondor gives PreCmd/PostCmd the job's environment, which may lack PATH: use the usual one then. */
 export const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin';
 
-/** The per-job log `<logDir>/<id>_<clusterid>.log` shared by the hooks and monitorjob (§4.2). */
+/** The per-job log `<logDir>/<id>_<clusterid>.log` shared by the hooks and monitorjob (mirswamp/services perl/agents/vmu_perl_launcher). */
 export function jobLogger(config: SwampConfig, a: JobArgs, step: string): Logger {
   const settings = hookSettings(config);
   return createLogger({ program: jobLogName(a), logDir: settings.logDir, level: a.debug ? 'debug' : undefined, bindings: { step, execrunuid: a.execrunuid } });

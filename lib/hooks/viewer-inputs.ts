@@ -1,5 +1,5 @@
 /**
- * PreViewer's run-params.sh (legacy-backend.md §4.6), written by code instead of `echo … >> file`
+ * PreViewer's run-params.sh (mirswamp/services perl/agents/vmu_PreViewer.pl, vmu_MonitorViewer.pl, vmu_PostViewer.pl), written by code instead of `echo … >> file`
  * through a shell: the file is sourced by the viewer machine's run.sh, so every value is shell-quoted
  * here (a plain value is written bare, as the legacy's shell left it; anything else in single quotes),
  * and no BOG value can inject a command. Pure.

@@ -1,5 +1,5 @@
 /**
- * The vm-universe-only steps of the hooks (legacy-backend.md §4.3 step 4, §4.5 step 2, §4.6), as data:
+ * The vm-universe-only steps of the hooks (mirswamp/services perl/agents/vmu_PreAssessment.pl, mirswamp/services perl/agents/vmu_PostAssessment.pl, mirswamp/services perl/agents/vmu_PreViewer.pl, vmu_MonitorViewer.pl, vmu_PostViewer.pl), as data:
  * every command is an argument array plus the environment it needs, built by pure functions, so
  * tests check the exact command lines and the platform code just runs them. The tools (qemu-img,
  * virt-make-fs, guestfish) are looked up on PATH first, with a clear error naming the missing ones.

@@ -1,7 +1,7 @@
 /**
  * Generic ads in the collector: advertise (UPDATE_AD_GENERIC, several ads per call), invalidate
  * (INVALIDATE_ADS_GENERIC) and query (`condor_status -any -json`). Ads go to condor_advertise on stdin as
- * text built by classad.ts, never through a shell here-document (legacy §8.1.3).
+ * text built by classad.ts, never through a shell here-document (mirswamp/services perl/agents/lib/SWAMP/vmu_AssessmentSupport.pm, vmu_ViewerSupport.pm).
  */
 import { ValidationError } from '../errors/index.js';
 import { anyOf, checkAttrName, checkOneLine, formatAds, isExactly, type AdRecord, type ClassAdValue } from './classad.js';

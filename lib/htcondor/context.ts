@@ -29,7 +29,7 @@ export interface HTCondorContext {
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
- * The environment legacy `setHTCondorEnvironment` builds from swamp.conf's `htcondor_root` (§6.3):
+ * The environment legacy `setHTCondorEnvironment` builds from swamp.conf's `htcondor_root` (mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm setHTCondorEnvironment):
  * `<root>/bin:<root>/sbin` before PATH, `CONDOR_CONFIG=<root>/etc/condor_config`, PYTHONPATH. Our local
  * pool's host directory (/opt/swamp-condor/host) has that layout, so it works as an htcondor_root too.
  */

@@ -1,4 +1,4 @@
-/** The database writes of a kill, over lib/db (statement forms exactly as the legacy's, §2.3). */
+/** The database writes of a kill, over lib/db (statement forms exactly as the legacy's, mirswamp/services perl/agents/vmu_killrun.pl). */
 import { connect, getExecutionRecord, getMetricRun, runKind, setRunFlag, updateExecutionRunStatus, updateRunStatus, type DbOptions } from '../db/index.js';
 import type { KillDb } from './kill.js';
 

@@ -87,7 +87,7 @@ export function jobFromAd(ad: Record<string, unknown>): KilledJob | undefined {
 /**
  * `--hard` as the web sends it ('1', '0', 'true', 'false', '', absent). Legacy: graceful iff absent
  * or matching /false/i; we also read '0' and '' as graceful (the web binds PARAM_BOOL, so false
- * arrives as '0' or ''), which is what the legacy comment meant (§8.4.13).
+ * arrives as '0' or ''), which is what the legacy comment meant (mirswamp/services perl/agents/vmu_killrun.pl).
  */
 export function isHard(flag: string | undefined): boolean {
   if (flag === undefined) return false;

@@ -1,7 +1,7 @@
 /**
  * Contents of the out/ files a SWAMP assessment framework (c-assess here, tool gcc-warn) leaves behind,
  * as pure text builders. Formats follow what PostAssessment and the Native viewer parse
- * (legacy-backend.md §4.5, native-viewer.md §2.2-§2.3): status.out task lines
+ * (mirswamp/services perl/agents/vmu_PostAssessment.pl, docs/native-viewer.md): status.out task lines
  * `PASS|FAIL|SKIP|NOTE: <task> [(<short>)] [<duration>s]`, long messages between dashed lines,
  * `NOTE: retry` asking for a retry, and the build/results/parsed_results .conf files that name the
  * archives.

@@ -10,7 +10,7 @@ import { appendFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { UsageError } from '../errors/index.js';
 
-/** `in/` and `out/` under the scratch dir, and the channel files of §4.1. */
+/** `in/` and `out/` under the scratch dir, and the channel files of mirswamp/deployment swamp/config/libvirt_swamp_script.awk. */
 export interface JobPaths {
   jobDir: string;
   inDir: string;

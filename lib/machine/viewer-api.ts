@@ -1,6 +1,6 @@
 /**
  * The part of the Code Dx web API that SWAMP's uploader uses (services:perl/agents/lib/SWAMP/CodeDX.pm;
- * legacy-backend.md §2.2.1 step 4), served by the local viewer machine, plus two read-back routes for
+ * mirswamp/services perl/agents/vmu_launchviewer.pl doViewerVM), served by the local viewer machine, plus two read-back routes for
  * tests. All routes live under `/<PROJECT>/api/` where PROJECT is the viewer's url uuid
  * (`proxy-<uuid>`), and need `Authorization: System-Key <apikey>` when the machine knows its API key:
  *

@@ -1,5 +1,5 @@
 /**
- * The event-file protocol (legacy-backend.md §4.1) [COMPAT], pure.
+ * The event-file protocol (mirswamp/deployment swamp/config/libvirt_swamp_script.awk) [COMPAT], pure.
  *
  * The machine writes one word per line into out/job_events.log (a serial port that appends, or a
  * docker file written with `>>` or `>`). The reader normalises each line by removing every

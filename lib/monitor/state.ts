@@ -3,7 +3,7 @@
  *
  * All timing (re-advertise, "no event yet" reports, VM reset/shutdown, event file gone) is computed
  * from the `now` carried by each input, so the whole behaviour of vmu_MonitorAssessment.pl and
- * vmu_MonitorViewer.pl (legacy-backend.md §4.4, §4.6) is testable without clocks or files. The I/O
+ * vmu_MonitorViewer.pl (mirswamp/services perl/agents/vmu_MonitorAssessment.pl, mirswamp/services perl/agents/vmu_PreViewer.pl, vmu_MonitorViewer.pl, vmu_PostViewer.pl) is testable without clocks or files. The I/O
  * runner (run.ts) feeds inputs and carries out the actions in order.
  *
  * Words arrive already de-duplicated (protocol.ts, "counts once"). Unlike the legacy, which consumes
@@ -45,7 +45,7 @@ export interface MonitorConfig {
   vmShutdownAfterMs: number;
 }
 
-/** Legacy defaults: poll 5 s x 50/5 open attempts (assessment), 2 s x 5 (viewer, spec §4.6). */
+/** Legacy defaults: poll 5 s x 50/5 open attempts (assessment), 2 s x 5 (viewer, mirswamp/services perl/agents/vmu_PreViewer.pl, vmu_MonitorViewer.pl, vmu_PostViewer.pl). */
 export function defaultMonitorConfig(
   base: Pick<MonitorConfig, 'kind' | 'execrunuid' | 'vmhostname'> & Partial<MonitorConfig>,
 ): MonitorConfig {

@@ -1,6 +1,6 @@
 /**
  * Event word tables: what each word the machine writes means for the collector status.
- * Assessment: legacy-backend.md §4.4; viewer: §4.6 (vmu_MonitorViewer.pl) [COMPAT]. Words not in a
+ * Assessment: mirswamp/services perl/agents/vmu_MonitorAssessment.pl; viewer: mirswamp/services perl/agents/vmu_PreViewer.pl, vmu_MonitorViewer.pl, vmu_PostViewer.pl (vmu_MonitorViewer.pl) [COMPAT]. Words not in a
  * table (VRUNSERVICESTOP/START/STATUS, the user-name lines checktimeout writes, anything else) are
  * ignored.
  */

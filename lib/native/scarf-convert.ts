@@ -3,7 +3,8 @@
  * writeBytes() (or text with write()), JSON comes out through `emitBytes`/`emit` in pieces that
  * always end on a fragment boundary (header, BugInstances, summaries).
  * Reproduces the legacy C parser (libxml2 xmlTextReader + yajl) byte for byte on well-formed
- * input: see docs/native-viewer.md and the shared spec native-viewer.md §1.
+ * input: see docs/native-viewer.md and the legacy parser, mirswamp/services
+ * perl/agents/Scarf_Parsing_C/vmu_Scarf_CParsing.c.
  *
  * Parsing is done by the byte-level XmlTokenizer (xml-tokenizer.ts); values are rebuilt as
  * libxml2 inner XML into a per-bug byte arena and written as JSON bytes by YajlByteGen, so no

@@ -2,7 +2,7 @@
  * jobhook (also installed as vmu_perl_launcher): the program HTCondor runs as PreCmd/PostCmd,
  *   jobhook PreAssessment|PostAssessment|PreViewer|PostViewer <execrunuid> <owner> <uiddomain> <clusterid> <procid> <numjobstarts>
  * in the job's scratch directory, as the job owner. Logs to the per-job log `<logDir>/<id>_<clusterid>.log`
- * (legacy-backend.md §4.2), runs the hook (lib/hooks) and exits with its code. A failed Pre hook also
+ * (mirswamp/services perl/agents/vmu_perl_launcher), runs the hook (lib/hooks) and exits with its code. A failed Pre hook also
  * removes the vm disk files so HTCondor cannot start a half-prepared machine. stdout stays empty.
  */
 import { readdir, rm } from 'node:fs/promises';

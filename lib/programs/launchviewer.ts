@@ -6,7 +6,7 @@
  *       `failedreport.json` or `index.html` (+ newline), or an ERROR line, or nothing; never detaches
  *   launch_viewer --viewer_name 'CodeDX' --project <uuid> [--viewer_uuid …] [--user_uuid …]
  *       [--viewer_db_path …] [--package … --source_archive_path … --package_type … --file_path …]…
- *       prints `SUCCESS`, detaches (§1.6), and the worker launches the viewer job when none runs for the
+ *       prints `SUCCESS`, detaches (mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm runScriptDetached), and the worker launches the viewer job when none runs for the
  *       project and uploads the results once it is up (lib/viewer/launch.ts)
  *   any other viewer name (ThreadFix included): nothing on stdout, exit 1, so the DB reports
  *       'Error Launching Viewer' exactly as with the legacy (which supported only CodeDX and Native)

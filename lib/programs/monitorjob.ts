@@ -1,6 +1,6 @@
 /**
  * monitorjob: follows a job's event file and publishes its status to the SWAMP collector
- * (legacy vmu_MonitorAssessment.pl / vmu_MonitorViewer.pl, legacy-backend.md §4.4, §4.6).
+ * (legacy vmu_MonitorAssessment.pl / vmu_MonitorViewer.pl, mirswamp/services perl/agents/vmu_MonitorAssessment.pl, mirswamp/services perl/agents/vmu_PreViewer.pl, vmu_MonitorViewer.pl, vmu_PostViewer.pl).
  *   monitorjob MonitorAssessment|MonitorViewer <execrunuid> <owner> <uiddomain> <clusterid> <procid> [<numjobstarts>]
  * Started detached by the Pre hooks in the job's scratch directory; logs to the per-job log. The event
  * protocol, word tables and timers are lib/monitor's; this entry wires the real collector publisher,

@@ -1,5 +1,5 @@
 /**
- * Builders for the generic ClassAds advertised to the SWAMP collector (legacy-backend.md §5.4) [COMPAT].
+ * Builders for the generic ClassAds advertised to the SWAMP collector (mirswamp/services perl/agents/lib/SWAMP/vmu_AssessmentSupport.pm, vmu_ViewerSupport.pm) [COMPAT].
  *
  * The web reads these ads with `condor_status -any -af:V, …` and the backend with getViewerStateFromClassAd,
  * so attribute names, their order-independent set and the value formats must match the legacy exactly:

@@ -1,5 +1,5 @@
 /**
- * Status string catalogue (legacy-backend.md §5.9, §4.6, §5.4, §5.8) [COMPAT].
+ * Status string catalogue (mirswamp/services perl/agents/lib/SWAMP/vmu_AssessmentSupport.pm, vmu_ViewerSupport.pm, mirswamp/services perl/agents/vmu_PreViewer.pl, vmu_MonitorViewer.pl, vmu_PostViewer.pl, mirswamp/services perl/agents/lib/SWAMP/vmu_AssessmentSupport.pm, vmu_ViewerSupport.pm, mirswamp/swamp-web-server app/Services/HTCondorCollector.php) [COMPAT].
  *
  * The web application shows these strings verbatim (it replaces the DB status by the collector status
  * for every run that has an ad) and compares some of them exactly ("Viewer is up"), so every text here
@@ -11,7 +11,7 @@
 // Assessment / metric runs
 // ---------------------------------------------------------------------------------------------------
 
-/** Fixed assessment/metric status texts, by who writes them (§5.9). */
+/** Fixed assessment/metric status texts, by who writes them (mirswamp/services perl/agents/lib/SWAMP/vmu_AssessmentSupport.pm, vmu_ViewerSupport.pm). */
 export const AssessmentStatus = {
   // calldorun (execute_execution_record)
   SwampOffQueued: 'SWAMP off - Queued',
@@ -124,7 +124,7 @@ export const ViewerState = {
 } as const;
 export type ViewerStateValue = (typeof ViewerState)[keyof typeof ViewerState];
 
-/** The web's names for the states (§5.4 table, "Web name"). */
+/** The web's names for the states (mirswamp/services perl/agents/lib/SWAMP/vmu_AssessmentSupport.pm, vmu_ViewerSupport.pm table, "Web name"). */
 export const VIEWER_STATE_NAMES: Readonly<Record<ViewerStateValue, string>> = {
   0: 'no record',
   1: 'launching',
@@ -148,7 +148,7 @@ export const VIEWER_TERMINAL_STATES: readonly ViewerStateValue[] = [
   ViewerState.TerminateFailed,
 ];
 
-/** Viewer status texts outside the MonitorViewer word table (§5.9 viewer table). */
+/** Viewer status texts outside the MonitorViewer word table (mirswamp/services perl/agents/lib/SWAMP/vmu_AssessmentSupport.pm, vmu_ViewerSupport.pm viewer table). */
 export const ViewerStatus = {
   LaunchingViewerVm: 'Launching Viewer VM',
   LaunchViewerError: 'Launch viewer error',

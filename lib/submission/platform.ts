@@ -1,5 +1,5 @@
 /**
- * Platform type and image selection (legacy _computeBOG + platformIdentifierToImage, §3.3). Pure: the
+ * Platform type and image selection (legacy _computeBOG + platformIdentifierToImage, mirswamp/services perl/agents/vmu_LaunchPad.pl _computeBOG, mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm saveProperties). Pure: the
  * candidate names (image directory listing, docker image list) are read by images.ts.
  *
  * - Preferred type from swamp.conf `preferred_platform_type`: `VM` (default; anything unknown is VM, as

@@ -1,5 +1,5 @@
 /**
- * The run directory as a durable queue (design.md §2): everything a crashed launch needs to be
+ * The run directory as a durable queue (docs/launchassessment.md): everything a crashed launch needs to be
  * finished by the next DB relaunch or `--drain` pass is on disk, written atomically
  * (temp + fsync + rename, lib/bog/atomic).
  *
@@ -11,7 +11,7 @@
  *                                     ClusterId_<n> once submitted
  *
  * Unlike the legacy, the queued BOG is copied (not moved) into the job dir and removed only after the
- * DB has been updated, so a failed submit or a crash never strands it (§8.2.3).
+ * DB has been updated, so a failed submit or a crash never strands it (mirswamp/services perl/agents/vmu_csa_agent.pl vmu_CreateHTCondorAssessmentJob).
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -138,7 +138,7 @@ export function listQueue(runDir: string): QueueEntry[] {
     else e.hasState = true;
     byId.set(id, e);
   }
-  // Oldest first, by the BOG's (or state's) modification time: fair, unlike readdir order (§8.2.12).
+  // Oldest first, by the BOG's (or state's) modification time: fair, unlike readdir order (mirswamp/services perl/agents/vmu_csa_agent.pl).
   const mtime = (e: QueueEntry): number => {
     try {
       return statSync(join(runDir, `${e.id}.${e.hasBog ? 'bog' : 'launch'}`)).mtimeMs;

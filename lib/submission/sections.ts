@@ -50,7 +50,7 @@ export function checkBinDir(binDir: string): string {
   return binDir.length > 1 ? binDir.replace(/\/+$/, '') : binDir;
 }
 
-/** The static part for a platform (the installed templates' lines, §3.6). */
+/** The static part for a platform (the installed templates' lines, mirswamp/services perl/agents/vmu_csa_agent.pl vmu_CreateHTCondorAssessmentJob, mirswamp/deployment swamp/config/vmu_swamp_htcondor_submit). */
 export function staticSection(inp: StaticSectionInput): string[] {
   switch (inp.platformType) {
     case 'VM': {

@@ -1,6 +1,6 @@
 /**
- * The viewer BOG (legacy vmu_launchviewer.pl options + vmu_AgentMonitor.pl _launchViewer, §3.3 viewer
- * keys, §3.5). Pure: ids and the platform choice are inputs.
+ * The viewer BOG (legacy vmu_launchviewer.pl options + vmu_AgentMonitor.pl _launchViewer, mirswamp/services perl/agents/vmu_LaunchPad.pl _computeBOG, mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm saveProperties viewer
+ * keys, mirswamp/services perl/agents/vmu_AgentMonitor.pl). Pure: ids and the platform choice are inputs.
  *
  *   from the request   resultsfolder, projectid, viewer, viewer_uuid, userid, db_path (when given)
  *   from the launch    execrunid (`vrun_<project>_<viewer>`), apikey (new uppercase UUID), urluuid
@@ -61,7 +61,7 @@ export function viewerBog(req: ViewerRequest, ids: ViewerLaunchIds, platform: Vi
 /**
  * The ad options before anything is decided: the identifying fields only. The legacy's first ad had
  * every field `null`, so concurrent requests (backend: by project + viewer; web: by instance uuid) saw
- * NO_RECORD and launched a second viewer (§8.2 item 6).
+ * NO_RECORD and launched a second viewer (mirswamp/services perl/agents/vmu_launchviewer.pl doViewerVM, vmu_AgentMonitor.pl _launchViewer).
  */
 export function identifyingAdOptions(req: ViewerRequest): ViewerAdOptions {
   return { projectid: req.project, viewer: req.viewer, viewer_uuid: req.viewerUuid, userid: req.userUuid };

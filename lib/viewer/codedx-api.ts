@@ -1,5 +1,5 @@
 /**
- * The Code Dx API calls of the upload (legacy CodeDX.pm uploadanalysisrun, §2.2.1 step 4), with Node's
+ * The Code Dx API calls of the upload (legacy CodeDX.pm uploadanalysisrun, mirswamp/services perl/agents/vmu_launchviewer.pl doViewerVM), with Node's
  * http/https instead of `curl -ks`: every request carries `Authorization: System-Key <apikey>`, has a
  * timeout, and an answer that is a JSON object with an `error` key is a failure (what CodeDX.pm checked).
  *

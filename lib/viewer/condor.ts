@@ -1,7 +1,7 @@
 /**
  * The HTCondor side of a viewer launch behind a small interface (launch.ts is tested with fakes):
  * the collector ad by exact Name, the queue by exact SWAMP_vrun_execrunuid (never a regexp or a
- * substring, §8.1.4), advertising, the platform image, and condor_submit of the job dir's file.
+ * substring, mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm getHTCondorJobId), advertising, the platform image, and condor_submit of the job dir's file.
  */
 import { SwampError } from '../errors/index.js';
 import { adNumber, advertise, isExactly, queryAds, queryQueue, type HTCondorContext } from '../htcondor/index.js';

@@ -1,6 +1,6 @@
 /**
  * The decisions of a launch request, pure over what the collector and the queue said (legacy
- * vmu_launchviewer.pl doViewerVM steps 2-4, §5.5; the double-launch race of §8.2 item 6).
+ * vmu_launchviewer.pl doViewerVM steps 2-4, mirswamp/services perl/agents/lib/SWAMP/vmu_ViewerSupport.pm getViewerStateFromClassAd; the double-launch race of mirswamp/services perl/agents/vmu_launchviewer.pl doViewerVM, vmu_AgentMonitor.pl _launchViewer).
  *
  * Launch decision, taken while holding the per project+viewer lock (lock.ts), so no other launcher
  * can be between its look and its condor_submit:

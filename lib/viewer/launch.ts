@@ -1,6 +1,6 @@
 /**
  * The CodeDX launch request, in the detached worker (legacy vmu_launchviewer.pl doViewerVM +
- * vmu_AgentMonitor.pl _launchViewer + vmu_csa_agent.pl run-now mode, legacy-backend.md §2.2.1, §3.4, §3.5):
+ * vmu_AgentMonitor.pl _launchViewer + vmu_csa_agent.pl run-now mode, mirswamp/services perl/agents/vmu_launchviewer.pl doViewerVM, mirswamp/services perl/agents/vmu_csa_agent.pl, mirswamp/services perl/agents/vmu_AgentMonitor.pl):
  *
  *   lock vrun_<project>_<viewer>                  one launcher at a time per project+viewer (bounded wait)
  *     look: collector ad (exact Name) + queue (exact SWAMP_vrun_execrunuid); decide (decide.ts)

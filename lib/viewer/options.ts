@@ -1,5 +1,5 @@
 /**
- * launch_viewer's command line (legacy vmu_launchviewer.pl GetOptions, legacy-backend.md §2.2) and the
+ * launch_viewer's command line (legacy vmu_launchviewer.pl GetOptions, mirswamp/services perl/agents/vmu_launchviewer.pl) and the
  * dispatch on the viewer name. Pure: no I/O.
  *
  * The DB builds `--viewer_name 'CodeDX' --project '<uuid>' --viewer_db_path '…' --viewer_db_checksum '…'

@@ -1,5 +1,5 @@
 /**
- * Submit file of a viewer job (legacy vmu_csa_agent.pl run-now mode, legacy-backend.md §3.6 "Dynamic
+ * Submit file of a viewer job (legacy vmu_csa_agent.pl run-now mode, mirswamp/services perl/agents/vmu_csa_agent.pl vmu_CreateHTCondorAssessmentJob, mirswamp/deployment swamp/config/vmu_swamp_htcondor_submit "Dynamic
  * section, viewer job"): the platform's static part, then items 2-4 of the assessment section with
  * PreViewer/PostViewer, `+ViewerJob = true`, `priority = 10`, the SWAMP attributes (with
  * `+SWAMP_viewerinstanceid`), `accounting_group = group_viewer`, no concurrency limits, no retry
@@ -8,7 +8,7 @@
  *
  * Differences from the legacy, on purpose:
  *   - PreCmd/PostCmd are `<binDir>/jobhook` by absolute path (legacy `../../opt/swamp/bin/vmu_perl_launcher`,
- *     which needed the scratch dir exactly two levels below `/`, §8.4.7);
+ *     which needed the scratch dir exactly two levels below `/`, mirswamp/services perl/agents/vmu_csa_agent.pl);
  *   - `+PreEnvironment`/`+PostEnvironment` carry SWAMP_PROGRAM=jobhook (HTCondor starts the hooks as
  *     `condor_Prescript`/`condor_Postscript` without the job environment, docs/hooks.md) and SWAMP_CONFIG;
  *   - `want_graceful_removal = true` on every platform (the VM template lacked it), so condor_rm sends

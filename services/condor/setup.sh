@@ -1,6 +1,6 @@
 #!/bin/sh
 # Set up SWAMP's local HTCondor pool: HTCondor 23.9 from Debian trixie in a chroot on the bookworm host
-# (docs/htcondor.md; recipe: /work/shared/spec/htcondor-local-pool.md). Idempotent: the slow part
+# (docs/htcondor.md). Idempotent: the slow part
 # (debootstrap + apt, ~75 s) runs only when condor is not installed yet; the rest rewrites config and
 # shims only when their content changed, so a second run takes well under a second.
 # Nothing is installed into the host's dpkg database: debootstrap is unpacked from its .deb into a

@@ -104,7 +104,7 @@ describe('the DB launch loop (process_execution_records)', () => {
     }
   }
 
-  test('launches the run; a relaunch after a lost DB update (legacy §8.2.2 window) adopts the job instead of a second one', async () => {
+  test('launches the run; a relaunch after a lost DB update (mirswamp/services perl/agents/vmu_csa_agent.pl startHTCondorJob window) adopts the job instead of a second one', async () => {
     const id = await newRun({ launchCounter: 0 });
     await processOnly(id);
     expect((await waitForWorker(tree, id))[0]?.outcome).toBe('submitted');

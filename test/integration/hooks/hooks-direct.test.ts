@@ -129,7 +129,7 @@ test('PreAssessment -> machine -> PostAssessment: statuses in order, results rec
   expect(results[0]?.weakness_cnt).toBe(201);
   expect(await readFile(results[0]?.file_path as string, 'utf8')).toContain('<AnalyzerReport');
   expect((await readdir(join(SW, 'results', id))).sort()).toEqual(expect.arrayContaining(['inputdisk.tar.gz', 'outputdisk.tar.gz', 'status.out', 'run.out']));
-  // the per-job log of §4.2
+  // the per-job log of mirswamp/services perl/agents/vmu_perl_launcher
   const log = await readFile(join(SW, 'log', `${id}_${cluster}.log`), 'utf8');
   expect(log).toContain('HTCondor jobhook PreAssessment exit result: 0');
   expect(log).toContain('HTCondor jobhook PostAssessment exit result: 0');

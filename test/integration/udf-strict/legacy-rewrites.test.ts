@@ -1,6 +1,6 @@
 /**
  * The strict-safe rewrites of legacy SWAMP procedures outside this backend (sql/60_strict_safe_procs.sql,
- * docs/udf-strict.md §4) on a private mariadbd in strict mode that allows /usr/bin/{mkdir,cp,chmod,
+ * docs/udf-strict.md section 4) on a private mariadbd in strict mode that allows /usr/bin/{mkdir,cp,chmod,
  * rm,sha512sum}: the legacy command strings are refused, the rewritten ones do the work, and a
  * file name with spaces, quotes and non-ASCII is copied, not interpreted. The copies run under a
  * temporary root (@swamp_files_root, tests only) instead of /swamp.

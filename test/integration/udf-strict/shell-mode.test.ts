@@ -3,7 +3,7 @@
  * procedures, on a private mariadbd in the default (legacy-compatible) shell mode. Every field is
  * an injection point: each value's `touch <marker>` runs as the mariadbd user before (or instead
  * of) our program, and a caller sees no error for most of them. This file documents the legacy
- * behaviour (legacy-backend.md §8.1); it is not behaviour to keep.
+ * behaviour (mirswamp/db Data Server/Assessment/assessment_procs.sql, mirswamp/services perl/agents/vmu_launchviewer.pl); it is not behaviour to keep.
  */
 import { rmSync } from 'node:fs';
 import { HexRecorder, killRun, markerDir, markers, seedHostileWorld, startInstance, type Instance } from './support.js';

@@ -177,7 +177,7 @@ test('kill_run and execute_execution_record: honest ids pass unchanged', async (
 });
 
 test('known limit: a quote without operators still splits the value into extra arguments (no command runs)', async () => {
-  // production wraps values in '…' without escaping (legacy-backend.md §8.1); strict mode stops
+  // production wraps values in '…' without escaping (mirswamp/db Data Server/Assessment/assessment_procs.sql, mirswamp/services perl/agents/vmu_launchviewer.pl); strict mode stops
   // commands, not argument injection into our own program, which must validate its options
   expect(await killRun(inst.db, "x' --hard 'evil", '1')).toBe('SUCCESS');
   expect(bin.callsUtf8()).toEqual([{ program: 'kill_run', args: ['--execution_record_uuid', 'x', '--hard', 'evil', '--hard', '1'] }]);

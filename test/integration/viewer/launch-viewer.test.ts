@@ -3,7 +3,7 @@
  * (sys_eval runs our binary as mysqld's user, with its bare environment) through HTCondor on the local
  * platform (PreViewer, swamp-viewer-machine, monitorjob, PostViewer inside the pool's chroot):
  *   - CodeDX: return_string SUCCESS; the launcher's statuses, then the hooks' and the monitor's, up to
- *     state 2 `Viewer is up`, read with condor_status exactly as the web reads them (§5.8, split on ", ");
+ *     state 2 `Viewer is up`, read with condor_status exactly as the web reads them (mirswamp/swamp-web-server app/Services/HTCondorCollector.php, split on ", ");
  *     the results and the re-zipped package archive arrive at the viewer's API (read back);
  *   - 20 concurrent CALLs for one project give one viewer job;
  *   - Native through the same procedure: SCARF -> nativereport.json, a failed run -> failedreport.json,

@@ -135,7 +135,7 @@ function row(over: Record<string, unknown> = {}): ViewRow {
   };
 }
 
-describe('BOG from exec_run_view (§3.3)', () => {
+describe('BOG from exec_run_view (mirswamp/services perl/agents/vmu_LaunchPad.pl _computeBOG, mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm saveProperties)', () => {
   test('translated columns: NULL -> "null", 0/1 -> false/true, version strings kept as text', () => {
     const t = translateRow(row());
     expect(t.packagebuild_cmd).toBe('null');
@@ -193,7 +193,7 @@ describe('BOG from exec_run_view (§3.3)', () => {
   });
 });
 
-describe('--list output (§2.1)', () => {
+describe('--list output (mirswamp/services perl/agents/vmu_calldorun.pl)', () => {
   test('legacy format', () => {
     expect(formatLaunchQueue(['a', 'b'])).toBe('Database Queue has 2 items in it\n0) a\n1) b\nCount: 2\n');
     expect(formatLaunchQueue([])).toBe('Database Queue has 0 items in it\nCount: 0\n');

@@ -21,7 +21,7 @@ function input(over: Partial<SubmitInput> = {}): SubmitInput {
 
 const lines = (t: string): string[] => t.split('\n');
 
-describe('assessment submit file (§3.6)', () => {
+describe('assessment submit file (mirswamp/services perl/agents/vmu_csa_agent.pl vmu_CreateHTCondorAssessmentJob, mirswamp/deployment swamp/config/vmu_swamp_htcondor_submit)', () => {
   test('VM: template lines and dynamic section', () => {
     const t = assessmentSubmitFile(input());
     const l = lines(t);

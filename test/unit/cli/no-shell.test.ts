@@ -1,5 +1,5 @@
 /**
- * Policy test (design.md §6, architecture.md): nothing under lib/ or bin/ may run a program through a
+ * Policy test (docs/architecture.md): nothing under lib/ or bin/ may run a program through a
  * shell. Checked on the TypeScript syntax tree, not with a grep, so comments and strings that merely
  * mention "exec" or "shell" do not trip it, while aliased or dynamic imports do:
  *

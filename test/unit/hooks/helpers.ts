@@ -101,7 +101,7 @@ export function testContext(f: Fixture, args: JobArgs, extraConfig = ''): TestCo
   return ctx;
 }
 
-/** The assessment BOG the launcher writes (legacy keys, §3.3). */
+/** The assessment BOG the launcher writes (legacy keys, mirswamp/services perl/agents/vmu_LaunchPad.pl _computeBOG, mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm saveProperties). */
 export function assessmentBog(f: Fixture, over: Record<string, string> = {}): Record<string, string> {
   return {
     execrunid: RUN,

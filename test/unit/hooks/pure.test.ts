@@ -111,7 +111,7 @@ describe('status.out -> final status and exit code', () => {
     expect(decide(RETRY, 0, 3)).toEqual({ status: 'Finished with Errors - Will retry 3 times', exitCode: RETRY_EXIT_CODE, complete: false, retriesRemaining: 3 });
     expect(decide(RETRY, 1, 3)).toMatchObject({ status: 'Finished with Errors retry(1/3) - Will retry 2 times', exitCode: 5, complete: false });
     expect(decide(RETRY, 2, 3)).toMatchObject({ status: 'Finished with Errors retry(2/3) - Will retry 1 time', exitCode: 5 });
-    // legacy: exit 5 and "Will retry 0/-1 time" with complete_flag never set (§8.4 item 9); fixed:
+    // legacy: exit 5 and "Will retry 0/-1 time" with complete_flag never set (mirswamp/services perl/agents/vmu_PostAssessment.pl); fixed:
     expect(decide(RETRY, 3, 3)).toEqual({ status: 'Finished with Errors', exitCode: 0, complete: true, retriesRemaining: 0 });
     expect(decide(RETRY, 5, 3)).toEqual({ status: 'Finished with Errors', exitCode: 0, complete: true, retriesRemaining: 0 });
     expect(decide(RETRY, 0, 0)).toMatchObject({ status: 'Finished with Errors', exitCode: 0 });

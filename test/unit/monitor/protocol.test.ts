@@ -1,7 +1,7 @@
 import { SeenWords, newWords, normalizeEventLine, parseIpAddressFile } from '../../../lib/monitor/protocol.js';
 import { ASSESSMENT_WORDS, VIEWER_WORDS } from '../../../lib/monitor/words.js';
 
-describe('event protocol (legacy §4.1)', () => {
+describe('event protocol (mirswamp/deployment swamp/config/libvirt_swamp_script.awk)', () => {
   test('every non-alphanumeric character is removed', () => {
     expect(normalizeEventLine('VIEWERUP\n')).toBe('VIEWERUP');
     expect(normalizeEventLine('  RUNSH-START\r')).toBe('RUNSHSTART');
@@ -25,7 +25,7 @@ describe('event protocol (legacy §4.1)', () => {
     expect(parseIpAddressFile('127.0.0.1:0')).toBeUndefined();
   });
 
-  test('word tables (legacy §4.4, §4.6)', () => {
+  test('word tables (mirswamp/services perl/agents/vmu_MonitorAssessment.pl, mirswamp/services perl/agents/vmu_PreViewer.pl, vmu_MonitorViewer.pl, vmu_PostViewer.pl)', () => {
     expect(Object.keys(ASSESSMENT_WORDS)).toEqual(['RUNSHSTART', 'WROTEIPADDR', 'BEGINASSESSMENT', 'CONNECTEDUSERS', 'ENDASSESSMENT']);
     expect(Object.keys(VIEWER_WORDS)).toHaveLength(38);
     expect(VIEWER_WORDS.VIEWERUP).toEqual({ state: 2, status: 'Viewer is up' });

@@ -14,7 +14,7 @@ import {
   withRetry,
 } from '../../../lib/status/index.js';
 
-describe('status catalogue (legacy §5.9)', () => {
+describe('status catalogue (mirswamp/services perl/agents/lib/SWAMP/vmu_AssessmentSupport.pm, vmu_ViewerSupport.pm)', () => {
   test('exact texts the web shows', () => {
     expect(AssessmentStatus.UnableToStart).toBe('Unable to Start ');
     expect(AssessmentStatus.ObtainingIp).toBe('Obtaining Assessment Machine IP Address');
@@ -46,7 +46,7 @@ describe('status catalogue (legacy §5.9)', () => {
   });
 });
 
-describe('collector ads (legacy §5.4)', () => {
+describe('collector ads (mirswamp/services perl/agents/lib/SWAMP/vmu_AssessmentSupport.pm, vmu_ViewerSupport.pm)', () => {
   test('assessment ad: names, order and values as updateClassAdAssessmentStatus', () => {
     const ad = assessmentStatusAd({
       execrunuid: '3e6a9265-b700-4165-8cad-65cc86a45d51',

@@ -20,7 +20,7 @@ const DB_ARGV = [
   '--package_type', '1', '--file_path', '/r/a.xml', '--file_path', '/r/b.xml',
 ];
 
-describe('options (legacy GetOptions, §2.2)', () => {
+describe('options (legacy GetOptions, mirswamp/services perl/agents/vmu_launchviewer.pl)', () => {
   test('the DB command line parses into a request', async () => {
     const { options } = await parseArgv(LAUNCHVIEWER_SPEC, DB_ARGV);
     const req = viewerRequest(options, P, 'CodeDX');
@@ -51,7 +51,7 @@ describe('options (legacy GetOptions, §2.2)', () => {
   });
 });
 
-describe('viewer BOG (§3.3, §3.5)', () => {
+describe('viewer BOG (mirswamp/services perl/agents/vmu_LaunchPad.pl _computeBOG, mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm saveProperties, mirswamp/services perl/agents/vmu_AgentMonitor.pl)', () => {
   const req = viewerRequest({ viewer_uuid: V, user_uuid: U, viewer_db_path: '/db.tar.gz' }, P, 'CodeDX');
   let n = 0;
   const ids = newLaunchIds(ID, () => `0000000${++n}-aaaa-bbbb-cccc-dddddddddddd`);
@@ -80,7 +80,7 @@ describe('viewer BOG (§3.3, §3.5)', () => {
     expect(parseBog(formatBog(bog, 'viewer'))).toEqual(bog);
   });
 
-  test('the first LAUNCHING ad carries the identifying fields (fixes §8.2 item 6)', () => {
+  test('the first LAUNCHING ad carries the identifying fields (fixes mirswamp/services perl/agents/vmu_launchviewer.pl doViewerVM, vmu_AgentMonitor.pl _launchViewer)', () => {
     const ad = viewerStatusAd(ID, 1, 'Launching Viewer VM', identifyingAdOptions(req));
     expect(ad).toMatchObject({
       Name: ID, SWAMP_vmu_viewer_state: '1', SWAMP_vmu_viewer_projectid: P, SWAMP_vmu_viewer_name: 'CodeDX',
@@ -91,7 +91,7 @@ describe('viewer BOG (§3.3, §3.5)', () => {
   });
 });
 
-describe('viewer submit file (§3.6)', () => {
+describe('viewer submit file (mirswamp/services perl/agents/vmu_csa_agent.pl vmu_CreateHTCondorAssessmentJob, mirswamp/deployment swamp/config/vmu_swamp_htcondor_submit)', () => {
   const input = (over: Partial<ViewerSubmitInput> = {}): ViewerSubmitInput => ({
     execrunid: ID,
     platformType: 'local',
@@ -157,7 +157,7 @@ describe('viewer submit file (§3.6)', () => {
   });
 });
 
-describe('launch decision table (concurrency, §8.2 item 6)', () => {
+describe('launch decision table (concurrency, mirswamp/services perl/agents/vmu_launchviewer.pl doViewerVM, vmu_AgentMonitor.pl _launchViewer)', () => {
   const ad = (state: number, status = 's'): ViewerAd => ({ state, status, vmip: undefined, apikey: undefined, urluuid: undefined });
   const job = (jobStatus: number): QueuedJob => ({ cluster: 7, proc: 0, jobStatus });
   const states = [0, 1, 2, -1, -3, -5, -6, -7, -8];
