@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { formatBog, formatBogLine, parseBog, BogFormatError, readBogFile, writeBogFile, writeFileAtomicSync, bogFileName } from '../../../lib/bog/index.js';
 import { SwampError } from '../../../lib/errors/index.js';
+import { giveToSwamp, isRoot, runAsSwamp } from '../../fixtures/unprivileged/as-swamp.js';
 
 describe('BOG writer: legacy saveProperties byte for byte', () => {
   test('comment line, sorted keys, the three line forms', () => {
@@ -178,12 +179,26 @@ describe('BOG files', () => {
     writeFileSync(file, 'a=old\n');
     chmodSync(sub, 0o500);
     try {
-      if (process.getuid?.() === 0) return; // root ignores directory permissions
-      expect(() => writeBogFile(file, { a: 'new' })).toThrow(SwampError);
-      try {
-        writeBogFile(file, { a: 'new' });
-      } catch (e) {
-        expect((e as SwampError).kind).toBe('denied');
+      if (!isRoot()) {
+        expect(() => writeBogFile(file, { a: 'new' })).toThrow(SwampError);
+        try {
+          writeBogFile(file, { a: 'new' });
+        } catch (e) {
+          expect((e as SwampError).kind).toBe('denied');
+        }
+      } else {
+        // root ignores directory permissions: the write is tried by the unprivileged swamp user, who
+        // owns the read-only directory and its file
+        chmodSync(dir, 0o755);
+        giveToSwamp(sub);
+        const r = runAsSwamp(dir, (lib) => `
+          import { writeBogFile } from '${lib}/bog/index.js';
+          import { SwampError } from '${lib}/errors/index.js';
+          try { writeBogFile(${JSON.stringify(file)}, { a: 'new' }); console.log('written'); }
+          catch (e) { console.log(e instanceof SwampError ? 'SwampError ' + e.kind : 'other ' + String(e)); }
+        `);
+        expect(r.stderr).toBe('');
+        expect(r.stdout.trim()).toBe('SwampError denied');
       }
       expect(readFileSync(file, 'utf8')).toBe('a=old\n');
       expect(readdirSync(sub)).toEqual(['a.bog']);

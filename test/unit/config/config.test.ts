@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../../lib/errors/index.js';
+import { isRoot, runAsSwamp } from '../../fixtures/unprivileged/as-swamp.js';
 import { configFromText, loadConfig, resolveConfigPath, DEFAULT_CONFIG_PATH, SwampConfig } from '../../../lib/config/index.js';
 
 const FIX = path.resolve(process.cwd(), 'test/fixtures/config');
@@ -100,11 +101,21 @@ describe('errors name the file and line', () => {
   });
 
   test('unreadable file', () => {
-    if (process.getuid?.() === 0) return; // root reads anything
     const f = path.join(dir, 'secret.conf');
     writeFileSync(f, 'a=1\n');
     chmodSync(f, 0o000);
-    expect(() => loadConfig({ path: f })).toThrow(/permission denied/);
+    if (!isRoot()) {
+      expect(() => loadConfig({ path: f })).toThrow(/permission denied/);
+      return;
+    }
+    // root reads anything: the same call as the unprivileged swamp user (the file stays root's, 000)
+    chmodSync(dir, 0o755);
+    const r = runAsSwamp(dir, (lib) => `
+      import { loadConfig } from '${lib}/config/index.js';
+      try { loadConfig({ path: ${JSON.stringify(f)} }); console.log('read it'); } catch (e) { console.log((e as Error).message); }
+    `);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/permission denied/);
   });
 
   test('directory', () => {
