@@ -14,6 +14,8 @@ export PATH := $(NODE_BIN):$(PATH)
 PREFIX ?= /opt/swamp
 LEGACY_BINDIR ?= /usr/local/bin
 DESTDIR ?=
+# 1: also install the local platform's simulated machines (swamp-assessment-machine, swamp-viewer-machine)
+WITH_SIMULATOR ?= 0
 JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
 
 .PHONY: all deps build bundle typecheck check-cycles services services-stop env test test-unit test-integration demo bench install uninstall clean udf
@@ -65,7 +67,7 @@ bench: services
 	scripts/bench.sh
 
 install: build
-	scripts/install.sh "$(DESTDIR)" "$(PREFIX)" "$(LEGACY_BINDIR)"
+	WITH_SIMULATOR="$(WITH_SIMULATOR)" scripts/install.sh "$(DESTDIR)" "$(PREFIX)" "$(LEGACY_BINDIR)"
 
 uninstall:
 	scripts/install.sh --uninstall "$(DESTDIR)" "$(PREFIX)" "$(LEGACY_BINDIR)"

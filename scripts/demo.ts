@@ -70,7 +70,8 @@ async function main(): Promise<void> {
     connectTimeoutMs: 10_000,
   });
   try {
-    say('1. an assessment, launched from SQL, runs on the local platform');
+    say('1. an assessment, launched from SQL, runs on the local platform: a simulated assessment machine');
+    say('   (HTCondor, the hooks, the monitor and the database are real; the machine replays a canned gcc result)');
     const a = await seed(db, 'outcome=pass\ndelay_ms=300\n', 'snappy-c');
     await launch(db, a.executionRecordUuid);
     await follow(db, a.executionRecordUuid, (s) => s.startsWith('Finished'), 180_000);
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
       say(`  report: ${Object.keys(report).join(', ')}${bugs !== undefined ? `; ${bugs} bug instances` : ''}`);
     }
 
-    say('3. a long assessment, killed from SQL while it runs');
+    say('3. a long assessment (simulated assessment machine), killed from SQL while it runs');
     const b = await seed(db, 'outcome=pass\ndelay_ms=20000\n', 'zlib');
     await launch(db, b.executionRecordUuid);
     await follow(db, b.executionRecordUuid, (s) => s === 'Performing assessment' || s.startsWith('Starting') || s === 'Starting assessment run script', 120_000).catch(() => undefined);

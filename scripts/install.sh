@@ -41,7 +41,9 @@ install -d -m 0755 "$DESTDIR$PREFIX/bin" "$DESTDIR$PREFIX/etc" "$DESTDIR$LEGACY_
 install -d -m 01777 "$DESTDIR$PREFIX/log"          # the mysqld user, the job owner and admins all append
 install -d -m 0775 "$DESTDIR$PREFIX/run"
 install -m 0755 "$ROOT/dist/bin/swamp" "$DESTDIR$PREFIX/bin/swamp"; record "$PREFIX/bin/swamp"
-for name in $(node -e 'for (const p of require(process.argv[1]).programs) console.log(p)' "$ROOT/pkg.config.json"); do
+# The local platform's machines are simulators (canned SCARF result, scripted events) for tests and
+# the demo: installed only when asked for with WITH_SIMULATOR=1.
+for name in $(node -e 'const c = require(process.argv[1]); const sim = process.argv[2] === "1" ? [] : c.simulators; for (const p of c.programs) if (!sim.includes(p)) console.log(p)' "$ROOT/pkg.config.json" "${WITH_SIMULATOR:-0}"); do
   ln -sfn swamp "$DESTDIR$PREFIX/bin/$name"; record "$PREFIX/bin/$name"
 done
 for name in execute_execution_record launch_viewer kill_run; do

@@ -49,13 +49,13 @@ export const PROGRAMS: readonly ProgramInfo[] = [
   {
     name: 'swamp-assessment-machine',
     aliases: [],
-    summary: 'local platform: plays an assessment machine (vanilla universe)',
+    summary: 'local platform SIMULATOR: a simulated assessment machine (canned SCARF result, scripted events)',
     load: async () => (await import('./assessment-machine.js')).main,
   },
   {
     name: 'swamp-viewer-machine',
     aliases: [],
-    summary: 'local platform: plays a viewer machine (vanilla universe)',
+    summary: 'local platform SIMULATOR: a simulated viewer machine (scripted events, a stand-in CodeDX API)',
     load: async () => (await import('./viewer-machine.js')).main,
   },
 ];

@@ -1,5 +1,16 @@
-/** swamp-viewer-machine: the local platform's viewer machine (lib/machine). */
+/** swamp-viewer-machine: the local platform's simulated viewer machine (lib/machine). */
+const HELP = `usage: swamp-viewer-machine [--job-dir D] [--host 127.0.0.1] [--port N] [--delay-ms N] [--idle-timeout-ms N] ...
+A SIMULATOR, not a CodeDX viewer: the executable of a vanilla-universe viewer job on the \`local\`
+platform, for hosts where vm and docker jobs cannot run (tests, make demo). It plays a viewer
+VM/container's event sequence and answers a small stand-in of the CodeDX API until SIGTERM; its
+"database" is a JSON dump. Installed only with make install WITH_SIMULATOR=1. Settings: docs/monitor.md.
+`;
+
 export async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === '--help' || argv[0] === '-h') {
+    process.stdout.write(HELP);
+    return 0;
+  }
   const machine = await import('../machine/viewer-machine.js');
   return machine.main([...argv]);
 }

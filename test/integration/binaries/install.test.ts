@@ -27,12 +27,34 @@ afterAll(() => {
 test('the binary, every program name and the legacy names are installed', () => {
   const bin = join(dest, PREFIX, 'bin');
   expect(statSync(join(bin, 'swamp')).mode & 0o777).toBe(0o755);
-  const programs = (JSON.parse(readFileSync(join(ROOT, 'pkg.config.json'), 'utf8')) as { programs: string[] }).programs;
-  for (const p of programs) expect(readlinkSync(join(bin, p))).toBe('swamp');
+  const config = JSON.parse(readFileSync(join(ROOT, 'pkg.config.json'), 'utf8')) as { programs: string[]; simulators: string[] };
+  for (const p of config.programs) if (!config.simulators.includes(p)) expect(readlinkSync(join(bin, p))).toBe('swamp');
+  // the local platform's simulated machines only with WITH_SIMULATOR=1
+  expect(config.simulators).toEqual(['swamp-assessment-machine', 'swamp-viewer-machine']);
+  for (const p of config.simulators) expect(existsSync(join(bin, p))).toBe(false);
   for (const p of ['execute_execution_record', 'launch_viewer', 'kill_run']) {
     expect(readlinkSync(join(dest, 'usr/local/bin', p))).toBe(`${PREFIX}/bin/swamp`);
   }
 });
+
+test('make install WITH_SIMULATOR=1 adds the simulated machines, which say what they are', () => {
+  const sim = mkdtempSync(join(tmpdir(), 'swamp-install-sim-'));
+  try {
+    execFileSync('make', ['--no-print-directory', 'install', `DESTDIR=${sim}`, `PREFIX=${PREFIX}`, 'LEGACY_BINDIR=/usr/local/bin', 'WITH_SIMULATOR=1'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 300_000,
+    });
+    for (const p of ['swamp-assessment-machine', 'swamp-viewer-machine']) {
+      expect(readlinkSync(join(sim, PREFIX, 'bin', p))).toBe('swamp');
+      const r = spawnSync(join(sim, PREFIX, 'bin', p), ['--help'], { env: { PATH: '/nonexistent' }, encoding: 'utf8', timeout: 20_000 });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('SIMULATOR');
+    }
+  } finally {
+    rmSync(sim, { recursive: true, force: true });
+  }
+}, 320_000);
 
 test('log dir is world-writable with the sticky bit, run dir group-writable', () => {
   expect(statSync(join(dest, PREFIX, 'log')).mode & 0o7777).toBe(0o1777);
