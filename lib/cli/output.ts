@@ -1,6 +1,6 @@
 /**
  * The output contract. stdout of launch_viewer is returned to SQL by sys_eval, which drops the LAST
- * byte of whatever it reads (mirswamp/deployment lib/lib_mysqludf_sys.c): a contract value is therefore written as exactly
+ * byte of whatever it reads (legacy-backend.md §1.1): a contract value is therefore written as exactly
  * one line, value + "\n", once, and nothing else ever goes to stdout on that path. Human output
  * (colours, tables) appears only when stdout is a terminal; `--json` listings are one JSON document.
  */
