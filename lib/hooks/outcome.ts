@@ -20,32 +20,35 @@ export const RETRY_EXIT_CODE = 5;
 export interface StatusOutFacts {
   /** status.out was found and read. */
   found: boolean;
-  /** framework_said_pass: `PASS: all`, no `FAIL:` line and no `NOTE: retry`. */
+  /**
+   * framework_said_pass, as the legacy: the last `PASS: all`/`FAIL: all` line says PASS. Other `FAIL:`
+   * lines and a `NOTE: retry` do not change it (a retry is only acted on when the run did not pass).
+   */
   pass: boolean;
   retry: boolean;
   /** `parse-results (weaknesses: N)`; undefined when absent. */
   weaknesses: number | undefined;
-  /** First task with `FAIL:`, '' when none (status_out_error_msg). */
-  firstFailure: string;
+  /** First task with `FAIL:`, null when none (status_out_error_msg, NULL as the legacy's undef). */
+  firstFailure: string | null;
   /** Finished with Warnings: no-build with more source files than compilable, or assess skipped for no files. */
   warning: boolean;
 }
 
 /** Facts of a status.out text (undefined = no status.out). */
 export function statusOutFacts(text: string | undefined): StatusOutFacts {
-  if (text === undefined) return { found: false, pass: false, retry: false, weaknesses: undefined, firstFailure: '', warning: false };
-  const { meta, status } = parseStatusOut(text);
-  // The legacy tested raw lines (`^PASS:\s*all`, `^FAIL:`, `^NOTE:\s*retry`) and combined bits; the
-  // parser's counts are the same facts for well-formed task lines.
-  const pass = meta.allPass === true && meta.failCount === 0 && meta.retry !== true;
+  if (text === undefined) return { found: false, pass: false, retry: false, weaknesses: undefined, firstFailure: null, warning: false };
+  const { meta } = parseStatusOut(text);
+  // mirswamp/services perl/agents/vmu_PostAssessment.pl: $framework_said_pass = meta all_pass, nothing
+  // else; the warnings are no-build with more source files than compilable, else any `SKIP: assess`.
+  const pass = meta.allPass === true;
   const noBuildWarning = meta.noBuild === true && (meta.sourceFiles ?? 0) > (meta.compilable ?? 0);
-  const noFilesWarning = status.get('assess')?.status === 'SKIP' && meta.noFiles === true;
+  const noFilesWarning = meta.noFiles === true;
   return {
     found: true,
     pass,
     retry: meta.retry === true,
     weaknesses: meta.weaknesses === undefined ? undefined : Number(meta.weaknesses),
-    firstFailure: meta.firstFailure ?? '',
+    firstFailure: meta.firstFailure ?? null,
     warning: pass && (noBuildWarning || noFilesWarning),
   };
 }

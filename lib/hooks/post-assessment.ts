@@ -160,21 +160,65 @@ async function copyInto(dir: string, file: string): Promise<string> {
   return dest;
 }
 
-async function checksumOrNull(path: string | undefined): Promise<string | null> {
-  return path ? sha512File(path) : null;
+/** Perl's trim (`s/^\s+//; s/\s+$//` on bytes): ASCII white space only, unlike String#trim. */
+export function perlTrim(text: string): string {
+  return text.replace(/^[ \t\n\v\f\r]+/, '').replace(/[ \t\n\v\f\r]+$/, '');
 }
 
-/** Step 8: copy into the project (or metric) store and record the result in the DB; true on SUCCESS. */
-export async function saveResults(
-  ctx: HookContext,
-  bog: Readonly<Record<string, string>>,
-  r: { resultFile: string; packageArchive: string | undefined; logFile: string | undefined; report: string | undefined; weaknesses: number | undefined; locSum: number; statusOut: string; firstFailure: string },
-): Promise<boolean> {
+/**
+ * status_out as the legacy passed it: the status.out text trimmed (parse_statusOutLines joins the
+ * chomped lines and trims), NULL without a status.out; cut at the parameter's 3000 characters.
+ */
+export function statusOutValue(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  const t = perlTrim(text);
+  return t.length > STATUS_OUT_MAX ? t.slice(0, STATUS_OUT_MAX) : t;
+}
+
+export interface SaveInput {
+  resultFile: string;
+  /** `<resultsDir>/outputdisk.tar.gz`; kept beside the result unless it is the result. */
+  outArchive: string;
+  packageArchive: string | undefined;
+  logFile: string | undefined;
+  report: string | undefined;
+  weaknesses: number | undefined;
+  locSum: number;
+  /** status.out text, undefined when there was none. */
+  statusOut: string | undefined;
+  firstFailure: string | null;
+}
+
+/** A file the save needs; like the legacy's copy() of '' or of a missing file, its absence fails the save. */
+function required(path: string | undefined, what: string): string {
+  if (path === undefined || path === '') throw new Error(`${what} is missing`);
+  return path;
+}
+
+/**
+ * Step 8 (mirswamp/services perl/agents/lib/SWAMP/vmu_AssessmentSupport.pm saveAssessmentResult,
+ * saveMetricResult): copy into the project (or metric) store and record the result in the DB; true on
+ * success. As the legacy, in this order, each copy failing the save before the DB is called:
+ * the result file, the output archive (only logged when it cannot be copied), the package archive,
+ * the assessment report, run.out into A-Logs. Metric runs keep the result, the output archive and
+ * the report. The output archive beside the result is what the Native viewer's warnings report reads.
+ */
+export async function saveResults(ctx: HookContext, bog: Readonly<Record<string, string>>, r: SaveInput): Promise<boolean> {
   const { args, settings, log } = ctx;
-  const statusOut = r.statusOut.length > STATUS_OUT_MAX ? r.statusOut.slice(0, STATUS_OUT_MAX) : r.statusOut;
+  const statusOut = statusOutValue(r.statusOut);
+  const keepOutArchive = async (dir: string): Promise<void> => {
+    if (r.outArchive === r.resultFile) return;
+    try {
+      await copyInto(dir, r.outArchive);
+    } catch (e) {
+      log.warn(`copy of ${r.outArchive} to ${dir} failed`, { error: e });
+    }
+  };
   if (args.family === 'metric') {
     const dir = join(settings.metricsFolder, args.execrunuid);
     const path = await copyInto(dir, r.resultFile);
+    await keepOutArchive(dir);
+    await copyInto(dir, required(r.report, 'the assessment report'));
     const rs = await ctx.db.saveMetricResult(args.execrunuid, { resultPath: path, resultChecksum: await sha512File(path), statusOut, statusOutErrorMsg: r.firstFailure });
     log.info('metric result saved', { path, rows: rs });
     return rs === 1;
@@ -183,19 +227,21 @@ export async function saveResults(
   if (!/^[0-9A-Za-z-]{1,64}$/.test(projectId)) throw new Error(`BOG projectid ${JSON.stringify(projectId)} is not a project uuid`);
   const resultUuid = randomUUID();
   const resultsDir = join(settings.projectsFolder, projectId, 'A-Results', resultUuid);
+  const logsDir = join(settings.projectsFolder, projectId, 'A-Logs', resultUuid);
   const resultPath = await copyInto(resultsDir, r.resultFile);
-  const sourcePath = r.packageArchive ? await copyInto(resultsDir, r.packageArchive) : undefined;
-  if (r.report) await copyInto(resultsDir, r.report);
-  const logPath = r.logFile ? await copyInto(join(settings.projectsFolder, projectId, 'A-Logs', resultUuid), r.logFile) : undefined;
+  await keepOutArchive(resultsDir);
+  const sourcePath = await copyInto(resultsDir, required(r.packageArchive, 'the package archive'));
+  await copyInto(resultsDir, required(r.report, 'the assessment report'));
+  const logPath = await copyInto(logsDir, required(r.logFile, 'run.out'));
   const rs = await ctx.db.insertResults({
     executionRecordUuid: args.execrunuid,
     assessmentResultUuid: resultUuid,
     resultPath,
     resultChecksum: await sha512File(resultPath),
-    sourceArchivePath: sourcePath ?? null,
-    sourceArchiveChecksum: await checksumOrNull(sourcePath),
-    logPath: logPath ?? null,
-    logChecksum: await checksumOrNull(logPath),
+    sourceArchivePath: sourcePath,
+    sourceArchiveChecksum: await sha512File(sourcePath),
+    logPath,
+    logChecksum: await sha512File(logPath),
     weaknessCount: r.weaknesses ?? -1,
     linesOfCode: r.locSum,
     statusOut,
@@ -276,12 +322,13 @@ export async function postAssessment(ctx: HookContext): Promise<number> {
   try {
     saved = await saveResults(ctx, bog, {
       resultFile: results.resultFile,
+      outArchive: join(resultsDir, OUTPUT_ARCHIVE),
       packageArchive: data.packageArchive,
       logFile: data.logFile,
       report,
       weaknesses: facts.weaknesses,
       locSum,
-      statusOut: statusOut ?? '',
+      statusOut,
       firstFailure: facts.firstFailure,
     });
   } catch (e) {

@@ -12,7 +12,7 @@
  * only on the first runs, so tests can check "Finished with Errors" and HTCondor retries.
  *
  * Settings, highest first: argv, `in/machine.conf` (properties), the BOG (`local_machine_<key>`):
- *   outcome      pass|build|assess|retry|crash               (default pass)
+ *   outcome      pass|warnings|build|assess|retry|crash      (default pass)
  *   fail_runs    apply a failing outcome only while NumJobStarts < N ($_CONDOR_JOB_AD); default always
  *   delay_ms     pause between steps                         (default 1000)
  *   exit_code    exit code at the end                        (default 0; crash: 1)
@@ -30,6 +30,7 @@ import { gunzipSync } from 'node:zlib';
 import { GCC_SCARF_GZIP_BASE64 } from './assets/gcc-scarf.js';
 import {
   ASSESSMENT_OUTCOMES,
+  passes,
   assessmentSummaryXml,
   buildConfText,
   buildStdout,
@@ -162,7 +163,7 @@ export async function playAssessment(s: AssessmentMachineSettings, abort?: Abort
       'build_stderr.out': outcome === 'build' ? 'snappy.c:42:1: error: expected declaration specifiers\n' : '',
     });
     await writeFile(join(p.outDir, 'build_assess.out'), `build and assess of snappy-c with ${s.tool}: ${outcome}\n`);
-    if (outcome === 'pass' || outcome === 'assess') {
+    if (passes(outcome) || outcome === 'assess') {
       await writeFile(join(p.outDir, 'results.conf'), resultsConfText(s.tool));
       await writeTarGz(join(p.outDir, 'results.tar.gz'), stage, 'results', {
         'assessment_summary.xml': assessmentSummaryXml(s.tool, outcome === 'assess'),
@@ -170,7 +171,7 @@ export async function playAssessment(s: AssessmentMachineSettings, abort?: Abort
         [`${s.tool}_stderr1.out`]: outcome === 'assess' ? `${s.tool}: internal compiler error\n` : '',
       });
     }
-    if (outcome === 'pass') {
+    if (passes(outcome)) {
       await writeFile(join(p.outDir, 'parsed_results.conf'), parsedResultsConfText(weaknesses));
       await writeTarGz(join(p.outDir, 'parsed_results.tar.gz'), stage, 'parsed_results', {
         'parsed_results.xml': scarf,
@@ -182,7 +183,7 @@ export async function playAssessment(s: AssessmentMachineSettings, abort?: Abort
   } finally {
     await rm(stage, { recursive: true, force: true });
   }
-  await ev.log(`assessment ${outcome === 'pass' ? 'completed' : 'failed'}: status.out written`);
+  await ev.log(`assessment ${passes(outcome) ? 'completed' : 'failed'}: status.out written`);
   if (stopped()) return terminated();
   await ev.record('ENDASSESSMENT', 'Shutting down assessment machine');
   return s.exitCode ?? 0;

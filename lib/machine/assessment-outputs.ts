@@ -10,12 +10,18 @@
 /** How the run ends. */
 export type AssessmentOutcome =
   | 'pass' // every step passes: "Finished"
+  | 'warnings' // a no-build run passes with fewer compilable than source files: "Finished with Warnings"
   | 'build' // FAIL: build (first failure build, error files in build.tar.gz): "Finished with Errors"
   | 'assess' // FAIL: assess (assessment_summary.xml marks the run failed)
   | 'retry' // FAIL: install-os-dependencies + NOTE: retry: PostAssessment exits 5, HTCondor retries
   | 'crash'; // the machine dies after BEGINASSESSMENT: no status.out, no ENDASSESSMENT
 
-export const ASSESSMENT_OUTCOMES: readonly AssessmentOutcome[] = ['pass', 'build', 'assess', 'retry', 'crash'];
+export const ASSESSMENT_OUTCOMES: readonly AssessmentOutcome[] = ['pass', 'warnings', 'build', 'assess', 'retry', 'crash'];
+
+/** Outcomes whose run passes and leaves parsed results. */
+export function passes(outcome: AssessmentOutcome): boolean {
+  return outcome === 'pass' || outcome === 'warnings';
+}
 
 export interface StatusOutInput {
   outcome: Exclude<AssessmentOutcome, 'crash'>;
@@ -42,6 +48,7 @@ export function statusOutText(i: StatusOutInput): string {
     return l.join('\n') + '\n';
   }
   l.push(line('PASS', 'install-os-dependencies', undefined, 0.014251));
+  if (i.outcome === 'warnings') l.push(line('PASS', 'no-build-setup', 'source-files: 12, compilable: 9', 0.201337));
   l.push(line('PASS', 'setup', undefined, 0.109932));
   l.push(line('PASS', 'configure', undefined, 0.512045));
   if (i.outcome === 'build') {

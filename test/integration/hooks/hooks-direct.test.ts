@@ -4,14 +4,16 @@
  * first: `node scripts/build.mjs`). Also measures monitorjob's event-to-collector latency and memory.
  */
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { symlinkSync } from 'node:fs';
+import { appendFile, chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { jest } from '@jest/globals';
 import { connect, type Db } from '../../../lib/db/index.js';
 import { invalidate, type HTCondorContext } from '../../../lib/htcondor/index.js';
 import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentRun, type SeededRun } from '../helpers/db-seed.js';
+import { binary, makeTree } from '../assessment/helpers.js';
 import { CollectorWatch, SW, adOf, alive, programEnv, rssKiB, runProgram, scratchDir, waitFor, writeBundle } from './helpers.js';
 
 jest.setTimeout(120_000);
@@ -134,6 +136,47 @@ test('PreAssessment -> machine -> PostAssessment: statuses in order, results rec
   expect(log).toContain('HTCondor jobhook PreAssessment exit result: 0');
   expect(log).toContain('HTCondor jobhook PostAssessment exit result: 0');
   expect(log).toContain('monitorjob exit');
+  await rm(join(SW, 'log', `${id}_${cluster}.log`), { force: true });
+});
+
+test('Finished with Warnings through the real hooks: the output archive lands beside the result, and CALL launch_viewer Native "warnings" reads it', async () => {
+  const { run, scratch } = await prepareRun();
+  const id = run.executionRecordUuid;
+  const cluster = clusterId();
+  const args = [id, 'swamp', 'swamp-pool', cluster, '0', '0'];
+  expect((await runProgram('jobhook', ['PreAssessment', ...args], scratch, env)).exitCode).toBe(0);
+  const machine = await runProgram('swamp-assessment-machine', ['--delay-ms', '50', '--outcome', 'warnings'], scratch, env);
+  expect(machine.exitCode).toBe(0);
+  const pid = Number((await readFile(join(scratch, `monitorjob_${cluster}.pid`), 'utf8')).trim());
+  await waitFor('monitorjob to exit', async () => (alive(pid) ? undefined : true), 20_000);
+  const post = await runProgram('jobhook', ['PostAssessment', ...args], scratch, env);
+  expect(post.exitCode).toBe(0);
+  expect((await adOf(condor, id))?.SWAMP_vmu_assessment_status).toBe('Finished with Warnings');
+  const rows = await db.select<{ assessment_result_uuid: string; file_path: string; status_out_error_msg: string | null }>(
+    'SELECT assessment_result_uuid, file_path, status_out_error_msg FROM assessment.assessment_result WHERE execution_record_uuid = ?',
+    [id],
+  );
+  expect(rows).toHaveLength(1);
+  const r = rows[0] as { assessment_result_uuid: string; file_path: string; status_out_error_msg: string | null };
+  expect(r.status_out_error_msg).toBeNull();
+  // the legacy A-Results/<uuid>/ layout, made by PostAssessment (nothing built by hand here)
+  expect((await readdir(dirname(r.file_path))).sort()).toEqual(['assessment-report.json', 'outputdisk.tar.gz', 'parsed_results.xml', 'snappy-c-1.0.tar.gz']);
+
+  // the web's request for the warnings report, through the calling procedure (sys_eval as mysqld's user)
+  const tree = makeTree();
+  cleanup.push(tree.root);
+  symlinkSync(binary(), join(tree.bin, 'launch_viewer'));
+  const dest = await mkdtemp('/tmp/swamp-nw-');
+  cleanup.push(dest);
+  await chmod(dest, 0o1777);
+  await db.execute('SET @swamp_bin_dir = ?', [tree.bin]);
+  await db.execute('CALL assessment.launch_viewer(?, ?, ?, ?, ?, ?, @lv_path, @lv_rs, @lv_vi)', [
+    r.assessment_result_uuid, run.userUuid, '8f9213ef-5d04-11e3-9fa4-001a4a81450b', run.projectUuid, `${dest}/`, 'warnings',
+  ]);
+  const out = (await db.select<{ path: string | null; rs: string | null }>('SELECT @lv_path AS path, @lv_rs AS rs', []))[0];
+  expect(out).toEqual({ path: `${dest}/${r.assessment_result_uuid}/failedreport.json`, rs: 'SUCCESS' });
+  const report = JSON.parse(await readFile(out?.path as string, 'utf8')) as { status: { name: string }[] };
+  expect(report.status.length).toBeGreaterThan(0);
   await rm(join(SW, 'log', `${id}_${cluster}.log`), { force: true });
 });
 

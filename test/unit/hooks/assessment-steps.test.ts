@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { listArchive } from '../../../lib/hooks/archive.js';
 import { postAssessment } from '../../../lib/hooks/post-assessment.js';
 import { preAssessment } from '../../../lib/hooks/pre-assessment.js';
@@ -191,13 +191,36 @@ describe('PostAssessment', () => {
       logPath: join(f.projects, PROJECT, 'A-Logs', ins.assessmentResultUuid, 'run.out'),
       weaknessCount: 201,
       linesOfCode: -1,
-      statusOutErrorMsg: '',
+      // the legacy passed undef (no FAIL line): NULL, not ''
+      statusOutErrorMsg: null,
     });
     expect(ins.resultChecksum).toBe(sha512(await readFile(join(store, 'parsed_results.xml'))));
-    expect(ins.statusOut).toContain('PASS: all');
-    expect((await readdir(store)).sort()).toEqual(['assessment-report.json', 'parsed_results.xml', 'snappy-c-1.0.tar.gz']);
+    expect(ins.sourceArchiveChecksum).toBe(sha512(await readFile(join(store, 'snappy-c-1.0.tar.gz'))));
+    expect(ins.logChecksum).toBe(sha512(await readFile(ins.logPath as string)));
+    // status_out as the legacy: the file's text trimmed (parse_statusOutLines)
+    expect(ins.statusOut).toBe((await readFile(join(f.scratch, 'out', 'status.out'), 'utf8')).trim());
+    // the legacy layout of A-Results/<uuid>/ (saveAssessmentResult): result, output archive, package, report
+    expect((await readdir(store)).sort()).toEqual(['assessment-report.json', 'outputdisk.tar.gz', 'parsed_results.xml', 'snappy-c-1.0.tar.gz']);
+    expect(await readFile(join(store, 'outputdisk.tar.gz'))).toEqual(await readFile(join(rdir, 'outputdisk.tar.gz')));
     expect(ctx.db.ops()).toEqual(['insertResults', 'updateStatus', 'setCompleteFlag', 'updateRun']);
     expect(ctx.db.calls[1]).toMatchObject({ op: 'updateStatus', args: { status: 'Finished', final: true } });
+  });
+
+  test('Finished with Warnings: the output archive sits beside the result, where the Native warnings report reads it', async () => {
+    await prepared();
+    await runMachine('warnings');
+    const ctx = testContext(f, jobArgs(RUN));
+    expect(await postAssessment(ctx)).toBe(0);
+    expect(ctx.publisher.statuses().at(-1)).toBe('Finished with Warnings');
+    const ins = ctx.db.calls.find((c) => c.op === 'insertResults')?.args as InsertResultsArgs;
+    const store = dirname(ins.resultPath as string);
+    expect((await readdir(store)).sort()).toEqual(['assessment-report.json', 'outputdisk.tar.gz', 'parsed_results.xml', 'snappy-c-1.0.tar.gz']);
+    const { runNativeViewer } = await import('../../../lib/native/viewer.js');
+    const outdir = join(f.root, 'native-out');
+    const r = await runNativeViewer({ results_type: 'warnings', file_path: ins.resultPath as string, outdir });
+    expect(r).toMatchObject({ ok: true, output: 'failedreport.json\n' });
+    const report = JSON.parse(await readFile(join(outdir, 'failedreport.json'), 'utf8')) as { status: { name: string }[] };
+    expect(report.status.length).toBeGreaterThan(0);
   });
 
   test('a build failure: error results kept, output archive is the result, Finished with Errors, exit 0', async () => {
@@ -218,6 +241,8 @@ describe('PostAssessment', () => {
     expect(ins.statusOutErrorMsg).toBe('build');
     expect(ins.weaknessCount).toBe(-1);
     expect(ctx.db.ops()).toContain('setCompleteFlag');
+    // the output archive is the result: stored once
+    expect((await readdir(dirname(ins.resultPath as string))).sort()).toEqual(['assessment-report.json', 'outputdisk.tar.gz', 'snappy-c-1.0.tar.gz']);
   });
 
   test('an assess failure keeps results.tar.gz', async () => {
@@ -280,9 +305,81 @@ describe('PostAssessment', () => {
     expect(await postAssessment(ctx)).toBe(0);
     expect(ctx.args.vmhostname).toBe('mswamp-42-0');
     const save = ctx.db.calls.find((c) => c.op === 'saveMetricResult');
-    expect(save?.args).toMatchObject({ resultPath: join(f.root, 'metrics', METRIC, 'parsed_results.xml'), statusOutErrorMsg: '' });
+    expect(save?.args).toMatchObject({ resultPath: join(f.root, 'metrics', METRIC, 'parsed_results.xml'), statusOutErrorMsg: null });
+    // saveMetricResult kept the output archive and the report beside the result
+    expect((await readdir(join(f.root, 'metrics', METRIC))).sort()).toEqual(['assessment-report.json', 'outputdisk.tar.gz', 'parsed_results.xml']);
     expect(ctx.db.ops()).not.toContain('insertResults');
     expect(ctx.publisher.statuses().at(-1)).toBe('Finished');
     expect(ctx.publisher.ads.at(-1)?.Name).toBe(METRIC);
+  });
+
+  describe('a file the save needs is missing: the save fails (legacy saveAssessmentResult returns 0)', () => {
+    const failedSave = async (ctx: ReturnType<typeof testContext>): Promise<void> => {
+      expect(await postAssessment(ctx)).toBe(0);
+      expect(ctx.publisher.statuses().slice(-2)).toEqual(['Failed to save assessment results in database', 'Finished with Errors']);
+      expect(ctx.db.ops()).not.toContain('insertResults');
+      expect(ctx.db.calls.find((c) => c.op === 'updateStatus')?.args).toEqual({ status: 'Finished with Errors', final: true });
+      expect(ctx.db.ops()).toContain('setCompleteFlag');
+    };
+
+    test('the package archive', async () => {
+      await prepared();
+      await runMachine('pass');
+      await rm(join(f.scratch, 'in', 'snappy-c-1.0.tar.gz'));
+      const ctx = testContext(f, jobArgs(RUN));
+      await failedSave(ctx);
+      expect(ctx.publisher.statuses()).toContain('Failed to preserve assessment data');
+    });
+
+    test('run.out', async () => {
+      await prepared();
+      await runMachine('pass');
+      await rm(join(f.scratch, 'out', 'run.out'));
+      await failedSave(testContext(f, jobArgs(RUN)));
+    });
+
+    test('the assessment report', async () => {
+      await prepared();
+      await runMachine('pass');
+      // a directory where the report goes: writing it fails
+      await mkdir(join(f.results, RUN, 'assessment-report.json'), { recursive: true });
+      await failedSave(testContext(f, jobArgs(RUN)));
+    });
+
+    test('metric run without its report', async () => {
+      const bog = assessmentBog(f, { execrunid: METRIC, projectid: 'METRIC', userid: 'METRIC', toolname: 'cloc' });
+      await prepared(bog, METRIC);
+      await runMachine('pass');
+      await mkdir(join(f.results, METRIC, 'assessment-report.json'), { recursive: true });
+      const ctx = testContext(f, jobArgs(METRIC));
+      expect(await postAssessment(ctx)).toBe(0);
+      expect(ctx.db.ops()).not.toContain('saveMetricResult');
+      expect(ctx.publisher.statuses().slice(-2)).toEqual(['Failed to save assessment results in database', 'Finished with Errors']);
+    });
+  });
+
+  test('no status.out but everything else: status_out and status_out_error_msg NULL, Finished with Errors', async () => {
+    await prepared();
+    await runMachine('pass');
+    await rm(join(f.scratch, 'out', 'status.out'));
+    const ctx = testContext(f, jobArgs(RUN));
+    expect(await postAssessment(ctx)).toBe(0);
+    const ins = ctx.db.calls.find((c) => c.op === 'insertResults')?.args as InsertResultsArgs;
+    expect(ins).toMatchObject({ statusOut: null, statusOutErrorMsg: null });
+    expect(ins.resultPath).toMatch(/\/outputdisk\.tar\.gz$/);
+    expect(ctx.publisher.statuses().at(-1)).toBe('Finished with Errors');
+  });
+
+  test('status.out with PASS: all and a NOTE: retry is a pass (legacy: all_pass alone decides)', async () => {
+    await prepared();
+    await runMachine('pass');
+    const so = join(f.scratch, 'out', 'status.out');
+    await writeFile(so, `${await readFile(so, 'utf8')}NOTE: retry (ignored after a pass)\nFAIL: extra-step 0.1s\n`);
+    const ctx = testContext(f, jobArgs(RUN));
+    expect(await postAssessment(ctx)).toBe(0);
+    expect(ctx.publisher.statuses().at(-1)).toBe('Finished');
+    const ins = ctx.db.calls.find((c) => c.op === 'insertResults')?.args as InsertResultsArgs;
+    expect(ins.statusOutErrorMsg).toBe('extra-step');
+    expect(ctx.db.ops()).toContain('setCompleteFlag');
   });
 });

@@ -17,6 +17,7 @@ import { finalDecision, statusOutFacts, RETRY_EXIT_CODE } from '../../../lib/hoo
 import { clocSum } from '../../../lib/hooks/runtime.js';
 import { platformOf } from '../../../lib/hooks/settings.js';
 import { configFromJobAd, DEFAULT_CONFIG_PATH, resolveConfigPath } from '../../../lib/config/index.js';
+import { perlTrim, statusOutValue } from '../../../lib/hooks/post-assessment.js';
 import { codedxVersion, lastEventWord, runParamsSh, shellWord, viewerDbBundleName, viewerDidNotStartWord } from '../../../lib/hooks/viewer-inputs.js';
 import {
   extractOutputDisk,
@@ -88,10 +89,28 @@ describe('status.out -> final status and exit code', () => {
     finalDecision({ facts: statusOutFacts(text), haveResults, savedInDb, numJobStarts: n, maxRetries: R });
 
   test('facts', () => {
-    expect(statusOutFacts(PASS)).toEqual({ found: true, pass: true, retry: false, weaknesses: 57, firstFailure: '', warning: false });
+    expect(statusOutFacts(PASS)).toEqual({ found: true, pass: true, retry: false, weaknesses: 57, firstFailure: null, warning: false });
     expect(statusOutFacts(BUILD_FAIL)).toMatchObject({ pass: false, retry: false, firstFailure: 'build' });
     expect(statusOutFacts(RETRY)).toMatchObject({ pass: false, retry: true, firstFailure: 'install-os-dependencies' });
     expect(statusOutFacts(undefined)).toMatchObject({ found: false, pass: false });
+  });
+
+  test('pass is the legacy all_pass: the last PASS/FAIL of task `all`; FAIL lines and NOTE: retry do not change it', () => {
+    expect(statusOutFacts(`${PASS}NOTE: retry (x)\n`)).toMatchObject({ pass: true, retry: true });
+    expect(decide(`${PASS}NOTE: retry (x)\n`)).toMatchObject({ status: 'Finished', exitCode: 0, complete: true });
+    expect(statusOutFacts(`FAIL: lint 1s\n${PASS}`)).toMatchObject({ pass: true, firstFailure: 'lint' });
+    expect(statusOutFacts(`${PASS}FAIL: all 1s\n`)).toMatchObject({ pass: false });
+    expect(statusOutFacts('FAIL: all 1s\nPASS: all 1s\n')).toMatchObject({ pass: true });
+    expect(statusOutFacts('PASS: build 1s\n')).toMatchObject({ pass: false, firstFailure: null });
+    // no-files warning: any SKIP of assess, as the legacy's no_files flag
+    expect(statusOutFacts('SKIP: assess 0s\nPASS: assess 1s\nPASS: all 1s\n')).toMatchObject({ pass: true, warning: true });
+  });
+
+  test('status_out: trimmed like Perl (ASCII white space only), NULL without a file, cut at 3000', () => {
+    expect(statusOutValue(undefined)).toBeNull();
+    expect(statusOutValue('\n  PASS: all 1s\r\n\n')).toBe('PASS: all 1s');
+    expect(perlTrim('\u00a0x\u00a0')).toBe('\u00a0x\u00a0');
+    expect(statusOutValue('x'.repeat(3500))).toHaveLength(3000);
   });
 
   test('Finished, Finished with Warnings', () => {
