@@ -18,7 +18,7 @@ const SPEC = {
   description: 'remove the HTCondor job of an assessment, metric or viewer run',
   options: [
     { name: 'execution_record_uuid', type: 'string', description: 'assessment uuid, M-<uuid>, project uuid (its viewer) or vrun_<project>_<viewer>' },
-    { name: 'hard', type: 'string', description: "'1'/'true': remove viewers at once; '0'/'false'/'' (default): viewers get their vacate time" },
+    { name: 'hard', type: 'string', description: "'0', '', 'no', 'n', '...false...' or absent (default): viewers get their vacate time; anything else ('1', 'true', 'yes'): remove viewers at once" },
     { name: 'detached', type: 'negatable', description: 'work in a detached worker (default; --nodetached to stay)' },
     ...COMMON_OPTIONS,
   ],

@@ -42,8 +42,16 @@ describe('--hard as the web sends it', () => {
     ['0', false],
     ['false', false],
     ['FALSE', false],
+    // documented in docs/killjob.md and docs/compat.md: no/n are graceful too (the legacy: hard)
+    ['no', false],
+    ['NO', false],
+    ['n', false],
+    [' 0 ', false],
     ['1', true],
     ['true', true],
+    ['yes', true],
+    ['y', true],
+    ['2', true],
   ])('%p -> hard %p', (flag, hard) => expect(isHard(flag)).toBe(hard));
   test('assessments are always removed hard; viewers gracefully unless hard', () => {
     const a = jobFromAd({ ClusterId: 1, ProcId: 0, JobStatus: 2, SWAMP_arun_execrunuid: U })!;
