@@ -11,6 +11,7 @@ import { DsnError, parseDsn, type DbEndpoint } from './dsn.js';
 
 export { parseConfigText, parseConfigLine, ConfigSyntaxError, type ConfigEntry } from './parse.js';
 export { parseDsn, DsnError, type DbEndpoint } from './dsn.js';
+export { readConfiguredFile, ownershipProblem, MAX_CONFIG_BYTES } from './file.js';
 
 export const DEFAULT_CONFIG_PATH = '/opt/swamp/etc/swamp.conf';
 export const DEFAULT_LOG_DIR = '/opt/swamp/log';
@@ -276,6 +277,11 @@ export class SwampConfig {
   /** BOG queue and job directories (key `runDir`, new); legacy hard-coded /opt/swamp/run. */
   get runDir(): string {
     return this.string('runDir', DEFAULT_RUN_DIR);
+  }
+
+  /** `<swampDir>/etc`: the site-editable files beside swamp.conf (submit templates, Scarf_ToolList.json, services.conf). */
+  get etcDir(): string {
+    return join(this.swampDir, 'etc');
   }
 
   get resultsFolder(): string {

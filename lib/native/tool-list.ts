@@ -9,6 +9,38 @@
  */
 import { SCARF_TOOL_LIST, type ToolListShape } from './scarf-tool-list-data.js';
 
+/** The installed file's name in `<swampDir>/etc` (mirswamp/services perl/agents/vmu_launchviewer.pl doNativeSCARF). */
+export const TOOL_LIST_FILE = 'Scarf_ToolList.json';
+
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/**
+ * Scarf_ToolList.json text -> the shape the resolution needs, or an Error saying what is wrong: a JSON
+ * object with `Generic-Toollist` (names) and `ScarfAttributes` (name -> attribute names) holding at
+ * least `default` and `generic`. Key order is kept as written (it matters: resolution stops at
+ * `generic`); JSON.parse keeps it for every key that is not an array index.
+ */
+export function parseToolList(text: string): ToolListShape {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`not JSON: ${(e as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
+  const o = v as Record<string, unknown>;
+  if (!isStringArray(o['Generic-Toollist'])) throw new Error('"Generic-Toollist" must be an array of tool names');
+  const attrs = o.ScarfAttributes;
+  if (typeof attrs !== 'object' || attrs === null || Array.isArray(attrs)) throw new Error('"ScarfAttributes" must be an object');
+  for (const [k, list] of Object.entries(attrs)) {
+    if (!isStringArray(list)) throw new Error(`"ScarfAttributes"."${k}" must be an array of attribute names`);
+  }
+  for (const k of ['default', 'generic']) {
+    if (!(k in attrs)) throw new Error(`"ScarfAttributes" has no "${k}" list`);
+  }
+  return { 'Generic-Toollist': o['Generic-Toollist'], ScarfAttributes: attrs as Record<string, string[]> };
+}
+
 export interface ResolvedAttributes {
   /** Enabled attribute names (subset of the dictionary). */
   enabled: ReadonlySet<string>;

@@ -13,6 +13,8 @@ import { nativeStatusReport, type BranchResult } from './failed-report.js';
 import { nativeHtml } from './html-zip.js';
 import { ctime, type ScarfMetadata } from './metadata.js';
 import { convertScarfFile } from './scarf-file.js';
+import type { ToolListShape } from './scarf-tool-list-data.js';
+import { loadToolList } from './tool-list-file.js';
 
 /** The launch_viewer options the Native path uses, named as on the command line. */
 export interface NativeViewerOptions {
@@ -32,6 +34,11 @@ export interface NativeViewerOptions {
   user_uuid?: string | undefined;
   /** Clock for report_generation_ts (tests). */
   now?: Date | undefined;
+  /**
+   * `<swampDir>/etc`: its Scarf_ToolList.json, when present, gives the SCARF attribute lists (else the
+   * embedded copy). Undefined: the embedded copy.
+   */
+  etcDir?: string | undefined;
 }
 
 export type NativeFileName = 'nativereport.json' | 'failedreport.json' | 'index.html';
@@ -72,6 +79,18 @@ async function nativeScarf(file: string, outdir: string, o: NativeViewerOptions)
     messages.push('no tool name: the legacy parser fails on its argument list');
     return { code: 2, output: null, messages };
   }
+  let toolList: ToolListShape | undefined;
+  if (o.etcDir !== undefined) {
+    try {
+      const t = loadToolList(o.etcDir);
+      toolList = t.list;
+      messages.push(`SCARF tool list: ${t.source}`);
+    } catch (err) {
+      // An installed list that cannot be used: a configuration error (exit 78), nothing printed.
+      messages.push((err as Error).message);
+      return { code: 78, output: null, messages };
+    }
+  }
   try {
     await fsp.mkdir(outdir, { recursive: true });
   } catch (err) {
@@ -95,6 +114,7 @@ async function nativeScarf(file: string, outdir: string, o: NativeViewerOptions)
       outputPath: path.join(outdir, 'nativereport.json'),
       toolName: tool,
       metadata,
+      ...(toolList !== undefined ? { toolList } : {}),
     });
     messages.push(...stats.messages);
     return { code: 0, output: 'nativereport.json\n', messages };

@@ -78,6 +78,15 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 /** Native: the transform's output verbatim (the DB's return value), its exit code; never detached. */
 async function native(o: LaunchViewerOptions): Promise<number> {
+  // The configuration gives the log dir and `<swampDir>/etc` (Scarf_ToolList.json); without one the
+  // transform still runs, with the legacy's fixed /opt/swamp/etc, and logs nothing.
+  let config: import('../config/index.js').SwampConfig | undefined;
+  try {
+    const { loadConfig } = await import('../config/index.js');
+    config = loadConfig({ path: o.config });
+  } catch {
+    config = undefined;
+  }
   const { runNativeViewer } = await import('../native/viewer.js');
   const r = await runNativeViewer({
     results_type: o.results_type,
@@ -93,16 +102,18 @@ async function native(o: LaunchViewerOptions): Promise<number> {
     start_date: o.start_date,
     end_date: o.end_date,
     user_uuid: o.user_uuid,
+    etcDir: config?.etcDir ?? '/opt/swamp/etc',
   });
   if (r.output !== null && r.output !== '') await writeOut(r.output);
   // Diagnostics go to the log file, never stdout (the DB's value) nor stderr (mysqld's error log).
-  try {
-    const { loadConfig } = await import('../config/index.js');
-    const log = createLogger({ program: 'launchviewer', logDir: loadConfig({ path: o.config }).logDir, ...(o.debug ? { level: 'trace' } : {}) });
-    const line = r.ok ? log.info.bind(log) : log.error.bind(log);
-    line('native viewer', { fileName: r.ok ? r.fileName : null, exitCode: r.exitCode, messages: r.messages.slice(0, 50) });
-  } catch {
-    /* no config, no log: the output above is what counts */
+  if (config !== undefined) {
+    try {
+      const log = createLogger({ program: 'launchviewer', logDir: config.logDir, ...(o.debug ? { level: 'trace' } : {}) });
+      const line = r.ok ? log.info.bind(log) : log.error.bind(log);
+      line('native viewer', { fileName: r.ok ? r.fileName : null, exitCode: r.exitCode, messages: r.messages.slice(0, 50) });
+    } catch {
+      /* no log: the output above is what counts */
+    }
   }
   return r.exitCode;
 }
