@@ -50,6 +50,7 @@ import {
 } from '../submission/queue.js';
 import type { LaunchSettings } from '../submission/settings.js';
 import { assessmentSubmitFile } from './submit.js';
+import { platformTemplate } from '../submission/template-file.js';
 import { LOCAL_MACHINE_PROGRAM } from '../submission/sections.js';
 import type { PlatformType } from '../submission/platform.js';
 
@@ -271,6 +272,8 @@ class Launcher {
         maxRetries: this.s.maxRetries,
         swampInABox: this.s.swampInABox,
         bridgeInterface: this.s.bridgeInterface,
+        // a site's <etc>/vmu_htcondor_submit or docker_htcondor_submit; a bad one is refused here
+        template: platformTemplate(platformType, this.s.etcDir, this.s.swampInABox),
         configPath: this.s.configPath,
       });
       prepared = await prepareJobDir(runDir, jobDir, id, bog, text, platformType === 'VM');

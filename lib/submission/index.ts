@@ -10,6 +10,8 @@ export * from './queue.js';
 export * from './platform.js';
 export * from './images.js';
 export * from './sections.js';
+export * from './submit-template.js';
+export * from './template-file.js';
 export * from './submit-values.js';
 export * from './local-platform.js';
 export * from './condor.js';

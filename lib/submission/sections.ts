@@ -7,8 +7,8 @@
  */
 import { ValidationError } from '../errors/index.js';
 import { describeValue } from '../cli/ids.js';
-import { quoteLiteral } from '../htcondor/index.js';
 import { localPlatformSection } from './local-platform.js';
+import { defaultTemplate, renderTemplate, type SubmitTemplate } from './submit-template.js';
 import { checkSubmitValue, DOCKER_IMAGE_RE, SUBMIT_PATH_RE } from './submit-values.js';
 import type { PlatformType } from './platform.js';
 
@@ -33,8 +33,13 @@ export interface StaticSectionInput {
   platformType: PlatformType;
   /** SWAMP-in-a-Box: VM networking type `swampinabox`; else `swamp` with the bridge interface. */
   swampInABox: boolean;
-  /** Facility VM template's bridge (`+VMPARAM_Bridge_Interface`), swamp.conf `vm_bridge_interface`. */
+  /** swamp.conf `vm_bridge_interface`: fills the VM template's `SED_BRIDGE_INTERFACE` (refused when unset). */
   bridgeInterface?: string | undefined;
+  /**
+   * vm/docker: the static part, `<swampDir>/etc/vmu_htcondor_submit` or `docker_htcondor_submit` as
+   * the launcher read it (template-file.ts); undefined: the compiled default for the platform.
+   */
+  template?: SubmitTemplate | undefined;
   /** Absolute directory of our programs (jobhook, swamp-assessment-machine). */
   binDir: string;
   /**
@@ -53,61 +58,12 @@ export function checkBinDir(binDir: string): string {
 /** The static part for a platform (the installed templates' lines, mirswamp/services perl/agents/vmu_csa_agent.pl vmu_CreateHTCondorAssessmentJob, mirswamp/deployment swamp/config/vmu_swamp_htcondor_submit). */
 export function staticSection(inp: StaticSectionInput): string[] {
   switch (inp.platformType) {
-    case 'VM': {
-      const lines = [
-        '# HTCondor submit file for SWAMP VM Universe.',
-        '',
-        '### General VM Universe Settings',
-        'universe = vm',
-        'vm_type = kvm',
-        'vm_networking = true',
-        `vm_networking_type = ${inp.swampInABox ? 'swampinabox' : 'swamp'}`,
-        'RequestMemory = 6144',
-        'vm_memory = 6144',
-        'RequestCpus = 2',
-        'vm_vcpus = 2',
-        'RequestDisk = 2',
-        'RunAsOwner = True',
-        '',
-        '+JobVMVNCConsole = true',
-        '+JobVMSerialConsole = true',
-        '+JobVMEvents = true',
-      ];
-      if (!inp.swampInABox) {
-        lines.push(`+VMPARAM_Bridge_Interface = ${quoteLiteral(inp.bridgeInterface ?? 'SED_BRIDGE_INTERFACE', 'bridge interface').replace(/\$/g, '$(DOLLAR)')}`);
-      }
-      lines.push(
-        '',
-        '### Define VM Disk Images',
-        'vm_disk = delta.qcow2:vda:w:qcow2, inputdisk.qcow2:vdb:w:qcow2, outputdisk.qcow2:vdc:w:qcow2',
-        '',
-        '### Transfer Output Files',
-        'transfer_output_files = ""',
-      );
-      return lines;
+    case 'VM':
+    case 'DC': {
+      // The site's template (or the compiled default), checked and with the bridge filled in.
+      const kind = inp.platformType === 'VM' ? 'vm' : 'docker';
+      return renderTemplate(kind, inp.template ?? defaultTemplate(kind, inp.swampInABox), { bridgeInterface: inp.bridgeInterface });
     }
-    case 'DC':
-      return [
-        '# HTCondor submit file for SWAMP Docker Universe.',
-        '',
-        '### General Docker Universe Settings',
-        'universe = docker',
-        'RequestMemory = 6144',
-        'RequestCpus = 2',
-        'RequestDisk = 2',
-        '',
-        'transfer_executable = False',
-        '',
-        '### Transfer Output Files',
-        'should_transfer_files = YES',
-        'transfer_output_files = in,out',
-        'when_to_transfer_output = ON_EXIT_OR_EVICT',
-        'output = condor_out',
-        'stream_error = True',
-        'error = condor_err',
-        'log = condor_log',
-        'want_graceful_removal = true',
-      ];
     case 'local':
       return [
         ...localPlatformSection({

@@ -24,6 +24,8 @@ export interface LaunchSettings {
   maxRetries: number;
   swampInABox: boolean;
   bridgeInterface: string | undefined;
+  /** `<swampDir>/etc`: the site's submit templates (vmu_htcondor_submit, docker_htcondor_submit). */
+  etcDir: string;
   computeChecksums: boolean;
   /** Raw SWAMPState value (gate.ts decides). */
   swampState: string | undefined;
@@ -62,6 +64,7 @@ export function launchSettings(c: SwampConfig, onCall?: (call: ToolCall) => void
     maxRetries: c.assessmentMaxRetries,
     swampInABox: c.isSwampInABox,
     bridgeInterface: c.string('vm_bridge_interface'),
+    etcDir: c.etcDir,
     computeChecksums: c.computeBOGChecksums,
     swampState: c.get('SWAMPState'),
     db: {

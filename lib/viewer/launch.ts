@@ -35,6 +35,7 @@ import type { ViewerOps } from './condor.js';
 import type { ViewerRequest } from './options.js';
 import type { ViewerSettings } from './settings.js';
 import { isViewerJobDirName, viewerJobDirName, viewerSubmitFile } from './submit.js';
+import { platformTemplate } from '../submission/template-file.js';
 
 export interface ViewerDeps {
   settings: ViewerSettings;
@@ -169,6 +170,8 @@ async function launchUnderLock(
       binDir: base.binDir,
       swampInABox: base.swampInABox,
       bridgeInterface: base.bridgeInterface,
+      // the same site templates as assessments (the legacy copied them for viewers too)
+      template: platformTemplate(platform.type, base.etcDir, base.swampInABox),
       configPath: base.configPath,
     });
     await publish(ViewerState.Launching, ViewerStatus.CreatingJob);

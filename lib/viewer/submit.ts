@@ -23,6 +23,7 @@ import { checkSubmitValue, DOCKER_IMAGE_RE, OWNER_RE, SUBMIT_PATH_RE } from '../
 import { describeValue, parseViewerRunId } from '../cli/ids.js';
 import { quoteLiteral, submitValue } from '../htcondor/index.js';
 import { checkBinDir, HOOK_PROGRAM, JOB_EVENTS_PATH, JOB_IP_ADDRESS_PATH, staticSection, submitBundleName, VM_DISKS } from '../submission/sections.js';
+import type { SubmitTemplate } from '../submission/submit-template.js';
 import { LOCAL_VIEWER_PROGRAM, type ViewerPlatformType } from './bog.js';
 
 export const VIEWER_PRIORITY = 10;
@@ -42,6 +43,8 @@ export interface ViewerSubmitInput {
   binDir: string;
   swampInABox: boolean;
   bridgeInterface?: string | undefined;
+  /** vm/docker: the site's submit template as read by the launcher; undefined: the compiled default. */
+  template?: SubmitTemplate | undefined;
   /** The launcher's swamp.conf, handed to the hooks and the local machine as SWAMP_CONFIG. */
   configPath?: string | undefined;
 }
@@ -70,7 +73,7 @@ export function viewerSubmitFile(inp: ViewerSubmitInput): string {
   const lines =
     inp.platformType === 'local'
       ? localPlatformSection({ bin, program: LOCAL_VIEWER_PROGRAM, title: 'a SWAMP viewer on the local platform', plays: 'a viewer VM/container', configPath: conf })
-      : staticSection({ platformType: inp.platformType, swampInABox: inp.swampInABox, bridgeInterface: inp.bridgeInterface, binDir: bin, configPath: conf });
+      : staticSection({ platformType: inp.platformType, swampInABox: inp.swampInABox, bridgeInterface: inp.bridgeInterface, template: inp.template, binDir: bin, configPath: conf });
   lines.push(
     '',
     '##### Dynamic Submit File Attributes #####',
@@ -133,8 +136,8 @@ export function viewerSubmitFile(inp: ViewerSubmitInput): string {
   );
   if (inp.userid !== undefined) lines.push(`accounting_group_user = ${submitValue(inp.userid.replace(/@/g, '-at-'), 'accounting_group_user')}`);
   lines.push('', '### Graceful removal: the viewer dumps its database on SIGTERM / shutdown');
-  // The docker template already has the line; the VM template and our local one do not.
-  if (inp.platformType !== 'DC') lines.push('want_graceful_removal = true');
+  // Written unless the static part already says so (the docker template does; a site's may not).
+  if (!lines.some((l) => /^[ \t]*want_graceful_removal[ \t]*=[ \t]*true[ \t]*$/i.test(l))) lines.push('want_graceful_removal = true');
   lines.push(
     `job_max_vacate_time = ${VIEWER_VACATE_SECONDS}`,
     '',

@@ -3,9 +3,14 @@
  * `condor_submit -dry-run`: the job ad HTCondor would create from the job dir our launcher prepares.
  */
 import { jest } from '@jest/globals';
-import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { assessmentSubmitFile } from '../../../lib/assessment/index.js';
-import { prepareJobDir, type PlatformType } from '../../../lib/submission/index.js';
+import { configFromText } from '../../../lib/config/index.js';
+import { launchSettings, prepareJobDir, type PlatformType } from '../../../lib/submission/index.js';
+import { defaultTemplate, type SubmitTemplate } from '../../../lib/submission/submit-template.js';
+import { platformTemplate } from '../../../lib/submission/template-file.js';
+import { viewerJobDirName, viewerSubmitFile } from '../../../lib/viewer/submit.js';
 import { parseLongAd, runTool, submitMessages } from '../../../lib/htcondor/index.js';
 import { CTX } from './helpers.js';
 
@@ -19,7 +24,20 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function dryRun(type: PlatformType, id: string, extra: { toolName?: string; image?: string } = {}): Promise<{ strings: Record<string, string>; raw: Record<string, string> }> {
+type Ad = { strings: Record<string, string>; raw: Record<string, string> };
+
+async function dryRunFile(dir: string, submitFile: string): Promise<Ad> {
+  const r = await runTool(CTX, 'condor_submit', ['-dry-run', '-', submitFile], { cwd: dir, okExitCodes: [0, 1] });
+  const msgs = submitMessages(`${r.stderr}\n${r.stdout}`);
+  if (r.exitCode !== 0) throw new Error(`dry-run failed: ${msgs.errors.join('; ') || r.stderr}`);
+  return parseLongAd(r.stdout);
+}
+
+async function dryRun(
+  type: PlatformType,
+  id: string,
+  extra: { toolName?: string; image?: string; template?: SubmitTemplate; swampInABox?: boolean; bridgeInterface?: string } = {},
+): Promise<Ad> {
   const jobDir = `${id.startsWith('M-') ? 'mswamp' : 'aswamp'}_ABCDEF01-2345-6789-ABCD-EF012345678${type === 'VM' ? '9' : type === 'DC' ? 'A' : 'B'}`;
   const bog = { execrunid: id, userid: 'user@example.org', projectid: 'P', platform_type: type, toolname: extra.toolName ?? 'cppcheck' };
   const text = assessmentSubmitFile({
@@ -33,13 +51,12 @@ async function dryRun(type: PlatformType, id: string, extra: { toolName?: string
     owner: 'swamp',
     binDir: '/opt/swamp/bin',
     maxRetries: 3,
-    swampInABox: true,
+    swampInABox: extra.swampInABox ?? true,
+    bridgeInterface: extra.bridgeInterface,
+    template: extra.template,
   });
   const job = await prepareJobDir(root, jobDir, id, bog, text, type === 'VM');
-  const r = await runTool(CTX, 'condor_submit', ['-dry-run', '-', job.submitFile], { cwd: job.dir, okExitCodes: [0, 1] });
-  const msgs = submitMessages(`${r.stderr}\n${r.stdout}`);
-  if (r.exitCode !== 0) throw new Error(`dry-run failed: ${msgs.errors.join('; ') || r.stderr}`);
-  return parseLongAd(r.stdout);
+  return dryRunFile(job.dir, job.submitFile);
 }
 
 describe('condor_submit -dry-run of the launcher\'s job dirs', () => {
@@ -70,5 +87,60 @@ describe('condor_submit -dry-run of the launcher\'s job dirs', () => {
     expect(ad.raw.JobPrio).toBe('-10');
     expect(ad.strings.ConcurrencyLimits?.toLowerCase()).toBe('parasoftc');
     expect(ad.strings.TransferOutput).toBe('in,out');
+  });
+});
+
+describe('site submit templates reach the job (<swampDir>/etc, read as the launcher reads them)', () => {
+  let swampDir: string;
+  beforeAll(() => {
+    swampDir = mkdtempSync('/tmp/swamp-la-tmpl-');
+    chmodSync(swampDir, 0o755);
+    mkdirSync(join(swampDir, 'etc'), { mode: 0o755 });
+    // a facility's VM template, edited by the site: more memory and CPUs
+    const vm = defaultTemplate('vm', false).text.replace(/RequestMemory = 6144/, 'RequestMemory = 12288').replace(/vm_memory = 6144/, 'vm_memory = 12288').replace(/RequestCpus = 2/, 'RequestCpus = 6');
+    writeFileSync(join(swampDir, 'etc', 'vmu_htcondor_submit'), vm, { mode: 0o644 });
+    const docker = defaultTemplate('docker', true).text.replace(/RequestMemory = 6144/, 'RequestMemory = 3072').replace(/RequestCpus = 2/, 'RequestCpus = 1');
+    writeFileSync(join(swampDir, 'etc', 'docker_htcondor_submit'), docker, { mode: 0o644 });
+  });
+  afterAll(() => rmSync(swampDir, { recursive: true, force: true }));
+
+  const settings = () => launchSettings(configFromText(`swampDir = ${swampDir}\nSWAMP-in-a-Box = no\nvm_bridge_interface = br0\n`));
+
+  test('vm assessment: RequestMemory/RequestCpus of the edited template, the bridge filled in', async () => {
+    const s = settings();
+    const ad = await dryRun('VM', U, { template: platformTemplate('VM', s.etcDir, s.swampInABox), swampInABox: s.swampInABox, bridgeInterface: s.bridgeInterface ?? '' });
+    expect(ad.raw.RequestMemory).toBe('12288');
+    expect(ad.raw.JobVMMemory).toBe('12288');
+    expect(ad.raw.RequestCpus).toBe('6');
+    expect(ad.strings.VMPARAM_Bridge_Interface).toBe('br0');
+  });
+
+  test('docker assessment and docker viewer: the edited docker template', async () => {
+    const s = settings();
+    const template = platformTemplate('DC', s.etcDir, s.swampInABox);
+    const ad = await dryRun('DC', U, { template });
+    expect(ad.raw.RequestMemory).toBe('3072');
+    expect(ad.raw.RequestCpus).toBe('1');
+
+    const id = 'vrun_0258026e-6c62-4591-8378-89580a707e83_CodeDX';
+    const jobDir = viewerJobDirName('0123abcd-0000-4000-8000-00000000abcd');
+    const text = viewerSubmitFile({
+      execrunid: id, platformType: 'DC', platformImage: 'swamp/condor-codedx-3.5.5-viewer-master-2020', userid: 'u', projectid: U, viewerUuid: U,
+      jobDir, owner: 'swamp', binDir: '/opt/swamp/bin', swampInABox: s.swampInABox, bridgeInterface: s.bridgeInterface, template,
+    });
+    const job = await prepareJobDir(root, jobDir, id, { execrunid: id }, text, false);
+    const vad = await dryRunFile(job.dir, job.submitFile);
+    expect(vad.raw.RequestMemory).toBe('3072');
+    expect(vad.raw.WantGracefulRemoval).toMatch(/true/i);
+  });
+
+  test('the compiled default is used when no template is installed', async () => {
+    const empty = mkdtempSync('/tmp/swamp-la-notmpl-');
+    try {
+      const ad = await dryRun('DC', U, { template: platformTemplate('DC', join(empty, 'etc'), true) });
+      expect(ad.raw.RequestMemory).toBe('6144');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });

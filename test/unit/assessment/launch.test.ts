@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CRASH_POINTS, drain, launchRun, type CrashPoint, type DbOps, type LaunchDeps, type ViewRow } from '../../../lib/assessment/index.js';
@@ -15,6 +15,8 @@ class FakeCondor implements CondorOps {
   failLookup = false;
   failSubmit = false;
   next = 100;
+  /** The text of every submitted submit file. */
+  submitFiles: string[] = [];
   async lookup(id: string): Promise<FoundJob> {
     this.calls.push('lookup');
     if (this.failLookup) throw Object.assign(new Error('Failed to connect to schedd'), {});
@@ -29,6 +31,7 @@ class FakeCondor implements CondorOps {
     if (this.failSubmit) throw new Error('condor_submit failed: ERROR: no schedd');
     const id = file.replace(/\.sub$/, '');
     for (const f of [file, `${id}.bog`, `${id}_submitbundle.tar.gz`]) expect(existsSync(join(dir, f))).toBe(true);
+    this.submitFiles.push(readFileSync(join(dir, file), 'utf8'));
     const cluster = this.next++;
     this.jobs.push({ id, cluster, status: 1, starts: 0, inHistory: false });
     return cluster;
@@ -111,6 +114,7 @@ function settings(over: Partial<LaunchSettings> = {}): LaunchSettings {
     maxRetries: 3,
     swampInABox: true,
     bridgeInterface: undefined,
+    etcDir: join(dir, 'etc'),
     computeChecksums: false,
     swampState: 'ON',
     db: { host: 'x', port: 1, user: 'u', password: '', connectTimeoutMs: 1 },
@@ -238,6 +242,66 @@ describe('launch state machine', () => {
     c.failSubmit = false;
     expect((await drain(deps(c, db))).results[0]?.outcome).toBe('submitted');
     expect(c.count(U)).toBe(1);
+  });
+
+  describe('vm/docker submit templates from <etc> (site-editable, as the legacy /opt/swamp/etc files)', () => {
+    const vmImage = (): void => {
+      mkdirSync(join(dir, 'images'), { recursive: true });
+      writeFileSync(join(dir, 'images', 'condor-debian-12.0-64-master-2020010101.qcow2'), '');
+    };
+
+    test('an edited template (RequestMemory, RequestCpus) is what the job is submitted with', async () => {
+      vmImage();
+      mkdirSync(join(dir, 'etc'));
+      chmodSync(dir, 0o755);
+      chmodSync(join(dir, 'etc'), 0o755);
+      const site = [
+        'universe = vm', 'vm_type = kvm', 'vm_networking = true', 'vm_networking_type = swamp',
+        'RequestMemory = 12288', 'vm_memory = 12288', 'RequestCpus = 6', 'vm_vcpus = 6',
+        '+VMPARAM_Bridge_Interface = "SED_BRIDGE_INTERFACE"',
+        'vm_disk = delta.qcow2:vda:w:qcow2, inputdisk.qcow2:vdb:w:qcow2, outputdisk.qcow2:vdc:w:qcow2', '',
+      ].join('\n');
+      writeFileSync(join(dir, 'etc', 'vmu_htcondor_submit'), site, { mode: 0o644 });
+      const c = new FakeCondor();
+      const db = new FakeDb();
+      db.rows.set(U, viewRow(U));
+      expect((await launchRun(U, deps(c, db, undefined, { preferredType: 'VM', swampInABox: false, bridgeInterface: 'br7' }))).outcome).toBe('submitted');
+      const sub = c.submitFiles[0] ?? '';
+      expect(sub).toContain('RequestMemory = 12288\n');
+      expect(sub).toContain('RequestCpus = 6\n');
+      expect(sub).toContain('+VMPARAM_Bridge_Interface = "br7"\n');
+      expect(sub).not.toContain('6144');
+      expect(sub.trimEnd().endsWith('queue')).toBe(true);
+    });
+
+    test('vm_bridge_interface unset on a facility: refused clearly, nothing submitted, never the literal placeholder', async () => {
+      vmImage();
+      const c = new FakeCondor();
+      const db = new FakeDb();
+      db.rows.set(U, viewRow(U));
+      const r = await launchRun(U, deps(c, db, undefined, { preferredType: 'VM', swampInABox: false }));
+      expect(r.outcome).toBe('submit-failed');
+      expect(r.error?.kind).toBe('config');
+      expect(r.error?.message).toMatch(/SED_BRIDGE_INTERFACE needs vm_bridge_interface in swamp\.conf/);
+      expect(c.calls).not.toContain('submit');
+      expect(db.statuses).toEqual([{ id: U, status: 'Failed to submit to HTCondor', final: false }]);
+      expect(existsSync(join(dir, 'run', `${U}.bog`))).toBe(true);
+    });
+
+    test('a template with a queue statement is refused with its file and line', async () => {
+      vmImage();
+      mkdirSync(join(dir, 'etc'));
+      chmodSync(dir, 0o755);
+      chmodSync(join(dir, 'etc'), 0o755);
+      writeFileSync(join(dir, 'etc', 'vmu_htcondor_submit'), 'universe = vm\nqueue 10\n', { mode: 0o644 });
+      const c = new FakeCondor();
+      const db = new FakeDb();
+      db.rows.set(U, viewRow(U));
+      const r = await launchRun(U, deps(c, db, undefined, { preferredType: 'VM' }));
+      expect(r.outcome).toBe('submit-failed');
+      expect(r.error?.message).toContain(`submit template ${join(dir, 'etc', 'vmu_htcondor_submit')}:2: not a "name = value" line`);
+      expect(c.calls).not.toContain('submit');
+    });
   });
 
   test('DB down after submit: pending, finished by drain without a second job', async () => {

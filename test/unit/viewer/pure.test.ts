@@ -147,6 +147,17 @@ describe('viewer submit file (mirswamp/services perl/agents/vmu_csa_agent.pl vmu
     expect(dc.match(/want_graceful_removal/g)).toHaveLength(1);
   });
 
+  test('a site template reaches the viewer job; graceful removal is added when the template lacks it', () => {
+    const template = { text: 'universe = docker\nRequestMemory = 3072\nlog = condor_log\n', source: '/opt/swamp/etc/docker_htcondor_submit' };
+    const dc = viewerSubmitFile(input({ platformType: 'DC', platformImage: 'swamp/condor-codedx-3.5.5-viewer-master-2020', template }));
+    expect(dc).toContain('RequestMemory = 3072\n');
+    expect(dc).not.toContain('6144');
+    expect(dc.match(/want_graceful_removal = true/g)).toHaveLength(1);
+    expect(() => viewerSubmitFile(input({ platformType: 'VM', platformImage: '/img/condor-codedx-3.5.5-viewer-master-1.qcow2', swampInABox: false }))).toThrow(
+      /SED_BRIDGE_INTERFACE needs vm_bridge_interface/,
+    );
+  });
+
   test('values are escaped; ids, owner and paths outside the allowlists are refused', () => {
     expect(viewerSubmitFile(input({ userid: 'a"b$(x)' }))).toContain('+SWAMP_userid = "a\\"b$(DOLLAR)(x)"');
     expect(() => viewerSubmitFile(input({ execrunid: `vrun_${P}_Code_DX` }))).toThrow();
