@@ -114,3 +114,63 @@ export async function rssKiB(pid: number): Promise<number | undefined> {
     return undefined;
   }
 }
+
+/**
+ * One local-platform assessment run played by the real programs, as HTCondor would start them in the
+ * job's scratch dir: jobhook PreAssessment, swamp-assessment-machine with `outcome`, jobhook
+ * PostAssessment. The result folder, the project store and the assessment_result row are what the
+ * hooks made. Directories to remove afterwards are pushed onto `cleanup`.
+ */
+export async function assessThroughHooks(
+  db: import('../../../lib/db/index.js').Db,
+  condor: HTCondorContext,
+  outcome: 'pass' | 'warnings' | 'build' | 'assess',
+  cleanup: string[],
+): Promise<{ run: import('../helpers/db-seed.js').SeededRun; resultUuid: string; filePath: string; finalStatus: unknown; cluster: string }> {
+  const { seedAssessmentRun } = await import('../helpers/db-seed.js');
+  const { readFile } = await import('node:fs/promises');
+  const run = await seedAssessmentRun(db, { toolName: 'gcc-warn', packageName: 'snappy-c' });
+  const id = run.executionRecordUuid;
+  const scratch = await scratchDir('swamp-hook-it-');
+  const pkgDir = await scratchDir('swamp-hook-pkg-');
+  cleanup.push(scratch, pkgDir, join(SW, 'results', id), join(SW, 'projects', run.projectUuid));
+  const packagepath = join(pkgDir, 'snappy-c-1.0.tar.gz');
+  await writeFile(packagepath, 'not really a tarball\n');
+  await writeBundle(scratch, id, {
+    execrunid: id,
+    projectid: run.projectUuid,
+    userid: run.userUuid,
+    resultsfolder: join(SW, 'results') + '/',
+    platform_identifier: 'debian-12.0-64',
+    platform_type: 'local',
+    platform_image: 'swamp-assessment-machine',
+    toolname: 'gcc-warn',
+    toolpath: '/swamp/store/SCATools/gcc/gcc-warn-0.9.tar.gz',
+    packagename: 'snappy-c',
+    packageversion: '1.0',
+    packagetype: 'C/C++',
+    packagepath,
+    packagesourcepath: 'snappy-c-1.0',
+    notify_when_complete_flag: '0',
+    version: '2',
+  });
+  const env = programEnv(condor);
+  const cluster = String(900_000 + Math.floor(Math.random() * 99_999));
+  const args = [id, 'swamp', 'swamp-pool', cluster, '0', '0'];
+  const pre = await runProgram('jobhook', ['PreAssessment', ...args], scratch, env);
+  if (pre.exitCode !== 0) throw new Error(`PreAssessment exited ${pre.exitCode}: ${pre.stderr}`);
+  const machine = await runProgram('swamp-assessment-machine', ['--delay-ms', '50', '--outcome', outcome], scratch, env);
+  if (machine.exitCode !== 0) throw new Error(`the machine exited ${machine.exitCode}: ${machine.stderr}`);
+  const pid = Number((await readFile(join(scratch, `monitorjob_${cluster}.pid`), 'utf8')).trim());
+  await waitFor('monitorjob to exit', async () => (alive(pid) ? undefined : true), 20_000);
+  const post = await runProgram('jobhook', ['PostAssessment', ...args], scratch, env);
+  if (post.exitCode !== 0) throw new Error(`PostAssessment exited ${post.exitCode}: ${post.stderr}`);
+  cleanup.push(join(SW, 'log', `${id}_${cluster}.log`));
+  const rows = await db.select<{ assessment_result_uuid: string; file_path: string }>(
+    'SELECT assessment_result_uuid, file_path FROM assessment.assessment_result WHERE execution_record_uuid = ?',
+    [id],
+  );
+  if (rows.length !== 1) throw new Error(`expected one assessment_result row of ${id}, found ${rows.length}`);
+  const row = rows[0] as { assessment_result_uuid: string; file_path: string };
+  return { run, resultUuid: row.assessment_result_uuid, filePath: row.file_path, finalStatus: (await adOf(condor, id))?.SWAMP_vmu_assessment_status, cluster };
+}

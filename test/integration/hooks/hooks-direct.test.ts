@@ -14,7 +14,7 @@ import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentRun, type SeededRun } from '../helpers/db-seed.js';
 import { binary, makeTree } from '../assessment/helpers.js';
-import { CollectorWatch, SW, adOf, alive, programEnv, rssKiB, runProgram, scratchDir, waitFor, writeBundle } from './helpers.js';
+import { CollectorWatch, SW, adOf, alive, assessThroughHooks, programEnv, rssKiB, runProgram, scratchDir, waitFor, writeBundle } from './helpers.js';
 
 jest.setTimeout(120_000);
 
@@ -140,27 +140,17 @@ test('PreAssessment -> machine -> PostAssessment: statuses in order, results rec
 });
 
 test('Finished with Warnings through the real hooks: the output archive lands beside the result, and CALL launch_viewer Native "warnings" reads it', async () => {
-  const { run, scratch } = await prepareRun();
-  const id = run.executionRecordUuid;
-  const cluster = clusterId();
-  const args = [id, 'swamp', 'swamp-pool', cluster, '0', '0'];
-  expect((await runProgram('jobhook', ['PreAssessment', ...args], scratch, env)).exitCode).toBe(0);
-  const machine = await runProgram('swamp-assessment-machine', ['--delay-ms', '50', '--outcome', 'warnings'], scratch, env);
-  expect(machine.exitCode).toBe(0);
-  const pid = Number((await readFile(join(scratch, `monitorjob_${cluster}.pid`), 'utf8')).trim());
-  await waitFor('monitorjob to exit', async () => (alive(pid) ? undefined : true), 20_000);
-  const post = await runProgram('jobhook', ['PostAssessment', ...args], scratch, env);
-  expect(post.exitCode).toBe(0);
-  expect((await adOf(condor, id))?.SWAMP_vmu_assessment_status).toBe('Finished with Warnings');
-  const rows = await db.select<{ assessment_result_uuid: string; file_path: string; status_out_error_msg: string | null }>(
-    'SELECT assessment_result_uuid, file_path, status_out_error_msg FROM assessment.assessment_result WHERE execution_record_uuid = ?',
-    [id],
-  );
-  expect(rows).toHaveLength(1);
-  const r = rows[0] as { assessment_result_uuid: string; file_path: string; status_out_error_msg: string | null };
-  expect(r.status_out_error_msg).toBeNull();
+  const r = await assessThroughHooks(db, condor, 'warnings', cleanup);
+  adNames.push(r.run.executionRecordUuid);
+  expect(r.finalStatus).toBe('Finished with Warnings');
+  const row = (await db.select<{ status_out_error_msg: string | null; status_out: string | null }>(
+    'SELECT status_out_error_msg, status_out FROM assessment.assessment_result WHERE assessment_result_uuid = ?',
+    [r.resultUuid],
+  ))[0];
+  expect(row?.status_out_error_msg).toBeNull();
+  expect(row?.status_out).toMatch(/^PASS: install-os-dependencies[\s\S]*PASS: all +\S+s$/);
   // the legacy A-Results/<uuid>/ layout, made by PostAssessment (nothing built by hand here)
-  expect((await readdir(dirname(r.file_path))).sort()).toEqual(['assessment-report.json', 'outputdisk.tar.gz', 'parsed_results.xml', 'snappy-c-1.0.tar.gz']);
+  expect((await readdir(dirname(r.filePath))).sort()).toEqual(['assessment-report.json', 'outputdisk.tar.gz', 'parsed_results.xml', 'snappy-c-1.0.tar.gz']);
 
   // the web's request for the warnings report, through the calling procedure (sys_eval as mysqld's user)
   const tree = makeTree();
@@ -171,13 +161,12 @@ test('Finished with Warnings through the real hooks: the output archive lands be
   await chmod(dest, 0o1777);
   await db.execute('SET @swamp_bin_dir = ?', [tree.bin]);
   await db.execute('CALL assessment.launch_viewer(?, ?, ?, ?, ?, ?, @lv_path, @lv_rs, @lv_vi)', [
-    r.assessment_result_uuid, run.userUuid, '8f9213ef-5d04-11e3-9fa4-001a4a81450b', run.projectUuid, `${dest}/`, 'warnings',
+    r.resultUuid, r.run.userUuid, '8f9213ef-5d04-11e3-9fa4-001a4a81450b', r.run.projectUuid, `${dest}/`, 'warnings',
   ]);
   const out = (await db.select<{ path: string | null; rs: string | null }>('SELECT @lv_path AS path, @lv_rs AS rs', []))[0];
-  expect(out).toEqual({ path: `${dest}/${r.assessment_result_uuid}/failedreport.json`, rs: 'SUCCESS' });
+  expect(out).toEqual({ path: `${dest}/${r.resultUuid}/failedreport.json`, rs: 'SUCCESS' });
   const report = JSON.parse(await readFile(out?.path as string, 'utf8')) as { status: { name: string }[] };
   expect(report.status.length).toBeGreaterThan(0);
-  await rm(join(SW, 'log', `${id}_${cluster}.log`), { force: true });
 });
 
 test('monitorjob: event-to-collector latency and resident memory', async () => {

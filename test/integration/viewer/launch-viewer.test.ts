@@ -26,7 +26,7 @@ import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentResult, seedAssessmentRun, type SeededRun } from '../helpers/db-seed.js';
 import { binary, makeTree, runProgram, type Tree } from '../assessment/helpers.js';
-import { CollectorWatch, waitFor } from '../hooks/helpers.js';
+import { CollectorWatch, assessThroughHooks, waitFor } from '../hooks/helpers.js';
 
 jest.setTimeout(240_000);
 
@@ -39,6 +39,9 @@ let db: Db;
 let tree: Tree;
 let store: string;
 const vruns: string[] = [];
+/** Scratch, result and project dirs of runs played by the real hooks, and their ads. */
+const hookDirs: string[] = [];
+const hookAds: string[] = [];
 const extraDbs: Db[] = [];
 /** The first test's viewer, for the relaunch test. */
 let firstViewer: { run: SeededRun; id: string; instance: string; jobDir: string } | undefined;
@@ -65,6 +68,8 @@ afterAll(async () => {
     await new Promise((r) => setTimeout(r, 500));
   }
   if (vruns.length > 0) await invalidate(condor, { names: vruns }).catch(() => undefined);
+  if (hookAds.length > 0) await invalidate(condor, { names: hookAds }).catch(() => undefined);
+  for (const d of hookDirs) await rm(d, { recursive: true, force: true });
   for (const d of extraDbs) await d.close().catch(() => undefined);
   await db?.close();
   tree?.remove();
@@ -334,16 +339,15 @@ describe('Native through CALL assessment.launch_viewer (sys_eval, synchronous)',
     expect(report.AnalyzerReport.package_name).toBe('snappy-c'); // from the SCARF file itself
   });
 
-  test('failed run -> failedreport.json', async () => {
-    const stage = await mkdtemp(join(store, 'stage-'));
-    await mkdir(join(stage, 'out'));
-    await writeFile(join(stage, 'out', 'status.out'), 'PASS: configure 1s\nFAIL: build (exit 2) 3.5s\nFAIL: all\n');
-    const buf = join(stage, 'outputdisk.tar.gz');
-    await tar.c({ gzip: true, file: buf, cwd: stage, portable: true }, ['out']);
-    const r = await result(run, 'outputdisk.tar.gz', await readFile(buf));
-    const out = await callLaunchViewer(db, r.uuid, run.userUuid, NATIVE, run.projectUuid, dest, 'errors');
+  test('failed run -> failedreport.json, on the output archive the real PostAssessment stored as the result', async () => {
+    // a build failure played by the real hooks: the result file is A-Results/<uuid>/outputdisk.tar.gz
+    const h = await assessThroughHooks(db, condor, 'build', hookDirs);
+    hookAds.push(h.run.executionRecordUuid);
+    expect(h.finalStatus).toBe('Finished with Errors');
+    expect(h.filePath).toMatch(/\/A-Results\/[0-9a-f-]{36}\/outputdisk\.tar\.gz$/);
+    const out = await callLaunchViewer(db, h.resultUuid, h.run.userUuid, NATIVE, h.run.projectUuid, dest, 'errors');
     expect(out.rs).toBe('SUCCESS');
-    expect(out.path).toBe(`${dest}${r.uuid}/failedreport.json`);
+    expect(out.path).toBe(`${dest}${h.resultUuid}/failedreport.json`);
     const report = JSON.parse(await readFile(out.path as string, 'utf8')) as { status: { name: string }[] };
     expect(report.status.map((s) => s.name)).toContain('status.out');
   });
