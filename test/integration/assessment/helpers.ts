@@ -49,7 +49,8 @@ function override(base: string, set: Record<string, string>, extra: string[] = [
   return `${[...kept, ...Object.entries(set).map(([k, v]) => `${k} = ${v}`), ...extra].join('\n')}\n`;
 }
 
-export function makeTree(): Tree {
+/** `settings` override the local setup's keys (e.g. `preferred_platform_type: 'DC'` for the docker platform). */
+export function makeTree(settings: Record<string, string> = {}): Tree {
   const root = mkdtempSync('/tmp/swamp-la-');
   chmodSync(root, 0o755);
   const dirs = ['bin', 'etc', 'log', 'run', 'results'].map((d) => join(root, d));
@@ -70,6 +71,7 @@ export function makeTree(): Tree {
     htcondor_root: process.env.SWAMP_CONDOR_HOST ?? '/opt/swamp-condor/host',
     preferred_platform_type: 'local',
     SWAMPState: 'ON',
+    ...settings,
   };
   const text = override(gen.stdout, baseSettings);
   const config = join(root, 'etc', 'swamp.conf');
