@@ -43,8 +43,9 @@ export interface StaticSectionInput {
   /** Absolute directory of our programs (jobhook, swamp-assessment-machine). */
   binDir: string;
   /**
-   * local platform: the swamp.conf the launcher used, passed to the job (and so to its Pre/Post hooks
-   * and the machine) as SWAMP_CONFIG, so a tree installed outside /opt/swamp works end to end.
+   * local and docker platforms: the swamp.conf the launcher used, passed to the job (and so to its
+   * Pre/Post hooks, which read it from the job ad, and the machine) as SWAMP_CONFIG, so a tree
+   * installed outside /opt/swamp works end to end.
    */
   configPath?: string | undefined;
 }
@@ -62,7 +63,13 @@ export function staticSection(inp: StaticSectionInput): string[] {
     case 'DC': {
       // The site's template (or the compiled default), checked and with the bridge filled in.
       const kind = inp.platformType === 'VM' ? 'vm' : 'docker';
-      return renderTemplate(kind, inp.template ?? defaultTemplate(kind, inp.swampInABox), { bridgeInterface: inp.bridgeInterface });
+      const lines = renderTemplate(kind, inp.template ?? defaultTemplate(kind, inp.swampInABox), { bridgeInterface: inp.bridgeInterface });
+      // Not in the legacy template: docker hooks find the launcher's swamp.conf in the job ad (the
+      // container gets it too and ignores it), as on the local platform.
+      if (kind === 'docker' && inp.configPath !== undefined) {
+        lines.push(`environment = "SWAMP_CONFIG=${checkSubmitValue(SUBMIT_PATH_RE, inp.configPath, 'config path')}"`);
+      }
+      return lines;
     }
     case 'local':
       return [

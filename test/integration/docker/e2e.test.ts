@@ -154,6 +154,9 @@ suite('docker platform', () => {
     const seen = await watch.stop();
     const calls = counting.calls().slice(before);
     process.stderr.write(`MEASURE docker e2e passing run: ${Date.now() - t0} ms, HTCondor calls ${calls.length} ${JSON.stringify(tally(calls))}, collector statuses: ${JSON.stringify(seen)}\n`);
+    // the hooks and the monitor found the launcher's swamp.conf (its counting htcondor_root) in the job
+    // ad: their status ads are counted, not only the launcher's two
+    expect(tally(calls).condor_advertise ?? 0).toBeGreaterThan(2);
     // a docker-universe job (JobUniverse 5 = vanilla + WantDocker), of the image the images file lists
     expect(hist).toMatchObject({ JobStatus: 4, NumJobStarts: 1, ExitCode: 0, JobUniverse: 5, WantDocker: true });
     expect(String(hist.DockerImage)).toMatch(/swamp\/condor-debian-12\.0-64-master-\d+$/);
@@ -183,6 +186,7 @@ suite('docker platform', () => {
     const sub = await readFile(join(iwd, `${id}.sub`), 'utf8');
     expect(sub).toContain('universe = docker');
     expect(sub).toContain("arguments = \"-c 'ulimit -n 1024 && in/run.sh --type=docker'\"");
+    expect(sub).toContain(`environment = "SWAMP_CONFIG=${tree.config}"`);
     const events = (await readFile(join(iwd, 'out', 'job_events.log'), 'utf8')).trim().split('\n');
     expect(events).toEqual(['ENDASSESSMENT']);
   });

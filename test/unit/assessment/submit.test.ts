@@ -96,6 +96,11 @@ describe('assessment submit file (mirswamp/services perl/agents/vmu_csa_agent.pl
     ]) {
       expect(l).toContain(want);
     }
+    expect(l.some((x) => x.startsWith('environment'))).toBe(false);
+    // with the launcher's config: handed to the hooks through the job ad, as on the local platform
+    const withConf = lines(assessmentSubmitFile(input({ platformType: 'DC', platformImage: 'localhost/swamp/condor-debian-12.0-64-master-2026120601', configPath: '/work/x/etc/swamp.conf' })));
+    expect(withConf).toContain('environment = "SWAMP_CONFIG=/work/x/etc/swamp.conf"');
+    expect(withConf).toContain('docker_image = localhost/swamp/condor-debian-12.0-64-master-2026120601');
   });
 
   test('local: vanilla universe running our machine program', () => {
