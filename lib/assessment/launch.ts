@@ -53,6 +53,10 @@ import { assessmentSubmitFile } from './submit.js';
 import { platformTemplate } from '../submission/template-file.js';
 import { LOCAL_MACHINE_PROGRAM } from '../submission/sections.js';
 import type { PlatformType } from '../submission/platform.js';
+import { replayOutbox, type OutboxSink } from '../outbox/deliver.js';
+import { readKillIntent } from '../outbox/kill-intent.js';
+import { isTerminalStatus, mayReplaceStatus } from '../outbox/rules.js';
+import type { Outbox } from '../outbox/store.js';
 
 export const CRASH_ENV = 'SWAMP_LAUNCH_CRASH_AFTER';
 export const CRASH_POINTS = ['bog-written', 'intent-written', 'job-created', 'submitted', 'state-submitted', 'db-updated'] as const;
@@ -63,6 +67,8 @@ export interface LaunchDeps {
   condor: CondorOps;
   db: DbOps;
   log?: Logger;
+  /** The outbox (docs/durability.md): kill intents, guarded status writes. Absent in unit fakes. */
+  owed?: { outbox: Outbox; sink: OutboxSink };
   /** Called at each crash point (default: SIGKILL self when $SWAMP_LAUNCH_CRASH_AFTER names it). */
   checkpoint?: (point: CrashPoint) => void;
 }
@@ -75,7 +81,8 @@ export type LaunchOutcome =
   | 'aborted' // BOG or lookup failure: nothing submitted, the run stays queued (DB relaunch / drain)
   | 'submit-failed' // condor_submit failed: status recorded, BOG kept
   | 'obsolete' // drain: the DB no longer wants this run; queue entry discarded
-  | 'pending'; // submitted, but recording it failed (DB down): drain finishes it
+  | 'pending' // submitted, but recording it failed (DB down): drain finishes it
+  | 'cancelled'; // a kill was recorded for the run: nothing submitted, Terminated
 
 export interface LaunchResult {
   outcome: LaunchOutcome;
@@ -164,17 +171,19 @@ class Launcher {
       await db.setFlag(this.id, 'launch_flag', false);
     } catch (e) {
       const err = toSwampError(e);
+      // No "Waiting" ad here: by the time the DB is back the job may have finished (statuses only
+      // move forward); the drain that records the launch asks HTCondor first.
       this.log.error('job exists but the DB could not be updated; kept in the queue for --drain', { clusterId, err });
-      await this.ad(AssessmentStatus.WaitingInQueue);
       return { outcome: 'pending', ...(clusterId !== undefined ? { clusterId } : {}), error: err };
     }
     // Status only while the job is still waiting: an adopted job that already started has hook
     // statuses (Starting..., Finished) that must not be overwritten with an older one.
     const waiting = found === undefined || (found.source === 'queue' && found.jobStatus === 1 && (found.numJobStarts ?? 0) === 0);
     if (waiting) {
-      await this.ad(AssessmentStatus.WaitingInQueue);
+      await this.guardedAd(AssessmentStatus.WaitingInQueue);
       await this.dbStatus(AssessmentStatus.WaitingInQueue, false);
     }
+    if (found?.source === 'history') await this.restoreFinal();
     this.checkpoint('db-updated');
     completeLaunch(this.s.runDir, this.id);
     this.log.info(outcome === 'submitted' ? 'job submitted' : 'job already in HTCondor: adopted, nothing submitted', {
@@ -207,7 +216,34 @@ class Launcher {
       return this.record(state.clusterId, found, 'submitted');
     }
 
-    // 1. BOG: a launch recomputes it from the DB (the DB is the truth and may have changed since a
+    // 1. Exact lookup first, before the BOG (a run that already has a job - a recovery after a crash,
+    // a DB relaunch of a finished run - is adopted, never given an "aborted" status or a second job).
+    let found: FoundJob;
+    try {
+      found = await this.d.condor.lookup(id);
+    } catch (e) {
+      const err = toSwampError(e);
+      this.log.error('HTCondor lookup failed; not submitting (BOG kept queued)', { err });
+      // queue the run for --drain (metric runs have no DB relaunch) when the DB still wants it
+      if (bog === undefined && mode === 'launch') {
+        try {
+          writeQueuedBog(runDir, id, await computeRunBog(id, this.d));
+          this.checkpoint('bog-written');
+        } catch (e2) {
+          this.log.warn('cannot queue the BOG either', { err: toSwampError(e2) });
+        }
+      }
+      await this.guardedAd(AssessmentStatus.SubmitAbortedUuidQueued, '');
+      return { outcome: 'aborted', error: err };
+    }
+    if (found.source !== 'none') {
+      if ((found.duplicates ?? 1) > 1) this.log.error('several jobs carry this run id', { count: found.duplicates });
+      return this.record(found.clusterId, found, 'adopted');
+    }
+    // A kill recorded for the run cancels its launch (docs/durability.md).
+    if (this.killed()) return this.cancelByKill(state);
+
+    // 2. BOG: a launch recomputes it from the DB (the DB is the truth and may have changed since a
     // BOG was left behind); a drain keeps the queued one, but first asks whether the DB still wants the
     // run (after 15 attempts the DB gives up and completes it: a drain must not launch it then).
     let row: ViewRow | undefined;
@@ -218,7 +254,7 @@ class Launcher {
         this.log.warn('DB unreachable; queued run left for the next drain', { err: toSwampError(e) });
         return { outcome: 'aborted', error: toSwampError(e) };
       }
-      if (row === undefined) return this.obsoleteUnlessSubmitted();
+      if (row === undefined) return this.discardObsolete();
     }
     if (mode === 'launch' || bog === undefined) {
       try {
@@ -226,27 +262,12 @@ class Launcher {
       } catch (e) {
         const err = toSwampError(e);
         this.log.error('cannot compute the BOG; nothing submitted', { err, launchCode: err instanceof BogError ? err.code : LaunchCode.FATAL_ERROR });
-        await this.ad(AssessmentStatus.SubmitAbortedUuidQueued, '');
+        await this.guardedAd(AssessmentStatus.SubmitAbortedUuidQueued, '');
         return { outcome: 'aborted', error: err };
       }
       writeQueuedBog(runDir, id, bog);
       this.setPeople(bog, state);
       this.checkpoint('bog-written');
-    }
-
-    // 2. Exact lookup before any submit.
-    let found: FoundJob;
-    try {
-      found = await this.d.condor.lookup(id);
-    } catch (e) {
-      const err = toSwampError(e);
-      this.log.error('HTCondor lookup failed; not submitting (BOG kept queued)', { err });
-      await this.ad(AssessmentStatus.SubmitAbortedUuidQueued, '');
-      return { outcome: 'aborted', error: err };
-    }
-    if (found.source !== 'none') {
-      if ((found.duplicates ?? 1) > 1) this.log.error('several jobs carry this run id', { count: found.duplicates });
-      return this.record(found.clusterId, found, 'adopted');
     }
 
     // 3. Intent.
@@ -286,7 +307,8 @@ class Launcher {
     }
     this.checkpoint('job-created');
 
-    // 5. Submit.
+    // 5. Submit, unless a kill arrived meanwhile (it is recorded before kill_run answers SUCCESS).
+    if (this.killed()) return this.cancelByKill(state);
     let clusterId: number;
     try {
       clusterId = await this.d.condor.submitFile(prepared.dir, prepared.submitFile);
@@ -298,6 +320,11 @@ class Launcher {
       return { outcome: 'submit-failed', error: err };
     }
     this.checkpoint('submitted');
+    if (this.killed()) {
+      // The kill was recorded while condor_submit ran: remove the job before it can start.
+      this.log.warn('a kill arrived during condor_submit: removing the new job', { clusterId });
+      await this.d.condor.removeCluster?.(clusterId).catch((e: unknown) => this.log.error('cannot remove the killed job; the kill worker will', { clusterId, err: toSwampError(e) }));
+    }
 
     // 6. Result, durably, before anyone else hears of it.
     writeState(runDir, { execrunid: id, step: 'submitted', jobDir, clusterId, userid: this.user, projectid: this.project });
@@ -308,21 +335,79 @@ class Launcher {
     return this.record(clusterId, undefined, 'submitted');
   }
 
-  /** Drain found a queued run the DB no longer lists: adopt a job if one exists, else discard. */
-  async obsoleteUnlessSubmitted(): Promise<LaunchResult> {
-    let found: FoundJob;
-    try {
-      found = await this.d.condor.lookup(this.id);
-    } catch (e) {
-      return { outcome: 'aborted', error: toSwampError(e) };
-    }
-    if (found.source !== 'none') return this.record(found.clusterId, found, 'adopted');
+  /** Drain found a queued run the DB no longer lists and HTCondor has no job for it: discard it. */
+  discardObsolete(): LaunchResult {
     this.log.warn('queued run is no longer wanted by the DB (complete or deleted); discarded');
     // A job dir prepared for it was never submitted (the lookup says so): nothing else will remove it.
     const state = readState(this.s.runDir, this.id);
     completeLaunch(this.s.runDir, this.id);
     if (state !== undefined) removeJobDir(this.s.runDir, state.jobDir);
     return { outcome: 'obsolete' };
+  }
+
+  killed(): boolean {
+    return this.d.owed !== undefined && readKillIntent(this.d.owed.outbox, this.id) !== undefined;
+  }
+
+  /** A kill was recorded for this run and HTCondor has no job: the launch never submits. */
+  async cancelByKill(state: LaunchState | undefined): Promise<LaunchResult> {
+    this.log.warn('a kill was recorded for this run: launch cancelled, nothing submitted');
+    completeLaunch(this.s.runDir, this.id);
+    if (state !== undefined) removeJobDir(this.s.runDir, state.jobDir);
+    const owed = this.d.owed;
+    if (owed !== undefined) {
+      try {
+        owed.outbox.put('22-status-launch', { kind: 'status', runId: this.id, status: AssessmentStatus.Terminated, final: true });
+        owed.outbox.put('32-flags-launch', { kind: 'flags', runId: this.id, complete: true, launchOff: true });
+        owed.outbox.put(
+          '42-ad-launch',
+          { kind: 'ad', runId: this.id, ad: assessmentStatusAd({ execrunuid: this.id, vmhostname: '', status: AssessmentStatus.Terminated, userUuid: this.user, projectId: this.project }) },
+        );
+        await replayOutbox(owed.outbox, owed.sink, this.log, { runId: this.id });
+      } catch (e) {
+        this.log.error('cannot record Terminated for the cancelled launch', { err: toSwampError(e) });
+      }
+    }
+    return { outcome: 'cancelled' };
+  }
+
+  /** Status ad, but never over a terminal status in the collector (when the outbox sink can tell). */
+  async guardedAd(status: string, vmhostname?: string): Promise<void> {
+    const owed = this.d.owed;
+    if (owed !== undefined) {
+      try {
+        const current = await owed.sink.currentAdStatus(this.id);
+        if (!mayReplaceStatus(current, status)) {
+          this.log.info('collector shows a terminal status; not replaced', { current, status });
+          return;
+        }
+      } catch {
+        /* collector unreadable: the ad below fails the same way, logged */
+      }
+    }
+    await this.ad(status, vmhostname);
+  }
+
+  /**
+   * A job adopted from history has ended. If a relaunch overwrote the DB status meanwhile (the
+   * procedure writes SUBMITTING TO HTCONDOR before calling us), the terminal status the collector still
+   * shows is put back, with complete_flag; launch_flag is already 0 (record).
+   */
+  async restoreFinal(): Promise<void> {
+    const owed = this.d.owed;
+    if (owed === undefined) return;
+    try {
+      const db = await owed.sink.currentStatus(this.id);
+      if (db === undefined || isTerminalStatus(db)) return;
+      const ad = await owed.sink.currentAdStatus(this.id);
+      if (!isTerminalStatus(ad) || ad === undefined) return;
+      this.log.warn('job ended but the DB status is not terminal: restored from the collector', { dbStatus: db, status: ad });
+      owed.outbox.put('22-status-launch', { kind: 'status', runId: this.id, status: ad, final: true });
+      owed.outbox.put('32-flags-launch', { kind: 'flags', runId: this.id, complete: true, launchOff: true });
+      await replayOutbox(owed.outbox, owed.sink, this.log, { runId: this.id });
+    } catch (e) {
+      this.log.warn('cannot check the final status of the adopted run', { err: toSwampError(e) });
+    }
   }
 }
 

@@ -4,10 +4,10 @@
  * (insert_results, or the metric_run row), and writes the final status to the collector and the DB.
  * The exit code is HTCondor's: 5 asks for another start (only while a retry remains), 0 otherwise.
  */
-import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readBogFile } from '../bog/index.js';
+import { resultUuidFor } from '../outbox/rules.js';
 import { dirAccess, readTarMember } from '../native/failed-report.js';
 import { generateStatusList, parseProperties, serializeReport } from '../native/status-out.js';
 import { assessmentStatusAd } from '../status/ads.js';
@@ -225,7 +225,8 @@ export async function saveResults(ctx: HookContext, bog: Readonly<Record<string,
   }
   const projectId = bog.projectid ?? '';
   if (!/^[0-9A-Za-z-]{1,64}$/.test(projectId)) throw new Error(`BOG projectid ${JSON.stringify(projectId)} is not a project uuid`);
-  const resultUuid = randomUUID();
+  // from the run and the start, not random: a replayed or repeated PostAssessment records one row
+  const resultUuid = resultUuidFor(args.execrunuid, args.numJobStarts);
   const resultsDir = join(settings.projectsFolder, projectId, 'A-Results', resultUuid);
   const logsDir = join(settings.projectsFolder, projectId, 'A-Logs', resultUuid);
   const resultPath = await copyInto(resultsDir, r.resultFile);

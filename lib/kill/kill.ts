@@ -20,6 +20,7 @@ import {
   type HTCondorContext,
 } from '../htcondor/index.js';
 import type { Logger } from '../log/index.js';
+import { oweKillFinal, type OwedKillTarget } from './owe.js';
 import { assessmentStatusAd, AssessmentStatus, ViewerState, ViewerStatus, viewerStatusAd, type StatusAd, type ViewerStateValue } from '../status/index.js';
 import { isHard, jobEndOf, jobFromAd, JOB_REMOVED, killConstraint, mayWriteAssessmentFinal, mayWriteViewerFinal, removalMode, type JobEnd, type KilledJob } from './plan.js';
 
@@ -38,6 +39,8 @@ export interface KillDeps {
   log: Logger;
   /** Bound of the wait for the job to leave the queue (legacy: 180 s). */
   waitMs: number;
+  /** When set, the final status is an owed change in this outbox (owe.ts), kept across a DB outage. */
+  owed?: OwedKillTarget;
 }
 
 export type KillOutcome = 'terminated' | 'unknown' | 'failed' | 'not-found' | 'already-finished' | 'already-removing';
@@ -190,7 +193,8 @@ async function writeFinal(
   jobGone: boolean,
 ): Promise<string | undefined> {
   const log = deps.log.child({ runid: job.execrunuid });
-  const current = await currentAd(deps, job.execrunuid);
+  // the owed path (owe.ts) decides by the ordering rules at delivery: no need to read the ad here
+  const current = job.kind === 'vrun' || deps.owed === undefined ? await currentAd(deps, job.execrunuid) : undefined;
   if (job.kind === 'vrun') {
     const state = current === undefined ? undefined : Number(current.SWAMP_vmu_viewer_state);
     if (!mayWriteViewerFinal(state)) {
@@ -199,6 +203,10 @@ async function writeFinal(
     }
     const viewerText = viewerState === ViewerState.TerminateFailed ? ViewerStatus.TerminateFailed : text;
     await publish(deps, statusAd(job, target, viewerText, viewerState));
+    return undefined;
+  }
+  if (deps.owed !== undefined) {
+    await oweKillFinal(deps.owed, job.execrunuid, text, statusAd(job, target, text, viewerState), { jobGone, removedByUs: jobGone }, log);
     return undefined;
   }
   let db: KillDb | undefined;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../config/index.js';
 import { checkFamily, isHookName, parseJobArgs, HOOK_NAMES, type HookName } from '../hooks/args.js';
 import { runHook } from '../hooks/index.js';
+import { realDurableHook } from '../hooks/durable.js';
 import { DEFAULT_PATH, jobLogger, realHookContext } from '../hooks/runtime.js';
 import { VM_DISKS } from '../submission/sections.js';
 
@@ -44,12 +45,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     const header: Record<string, unknown> = { argv: [...argv], pid: process.pid, uid: process.getuid?.(), gid: process.getgid?.(), cwd };
     if (isPre) header.files = await readdir(cwd).catch(() => []);
     log.info(`jobhook ${name} started`, header);
+    let ctx = realHookContext(config, args, log, cwd);
+    // PostAssessment's results and final status are owed to the DB and the collector: kept in the
+    // outbox until delivered (docs/durability.md)
+    const durable = name === 'PostAssessment' ? realDurableHook(config, ctx, args.execrunuid, log) : undefined;
+    if (durable !== undefined) ctx = { ...ctx, db: durable.db, publisher: durable.publisher };
     try {
-      rc = await runHook(name as HookName, realHookContext(config, args, log, cwd));
+      rc = await runHook(name as HookName, ctx);
     } catch (e) {
       log.error(`${name} failed`, { error: e });
       rc = 1;
     }
+    await durable?.settle().catch((e: unknown) => log.error('delivering owed changes failed', { error: e }));
     log.info(`HTCondor jobhook ${name} exit result: ${rc}`, { ms: Date.now() - started });
   } catch (e) {
     // Before the job log exists (bad argv, unreadable swamp.conf): stderr goes to the starter's log.

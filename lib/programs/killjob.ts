@@ -26,6 +26,10 @@ const SPEC = {
 
 /** Legacy wait limit for the job to leave the queue. */
 const WAIT_MS = 180_000;
+/** How long the worker retries a kill the schedd cannot carry out now (swamp.conf kill_retry_seconds). */
+const DEFAULT_KILL_RETRY_SECONDS = 600;
+/** How long the worker waits for a launch in progress to release the run's lock. */
+const LOCK_WAIT_MS = 120_000;
 
 export async function main(argv: readonly string[]): Promise<number> {
   let log: Logger = nullLogger;
@@ -59,6 +63,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const runLog = log.child({ runid: target.id });
 
+    // The kill is an intent kept until carried out: recorded durably before the DB hears SUCCESS
+    // (docs/durability.md). Without a writable outbox the kill still runs, as before, once.
+    const { Outbox } = await import('../outbox/store.js');
+    let outbox: import('../outbox/store.js').Outbox | undefined;
+    try {
+      outbox = Outbox.forRunDir(config.runDir, config.string('outboxDir')).ensure();
+      const { recordKillIntent } = await import('../outbox/kill-intent.js');
+      recordKillIntent(outbox, target.id, o.hard);
+    } catch (e) {
+      outbox = undefined;
+      runLog.error('cannot record the kill intent; killing without retries', { err: toSwampError(e) });
+    }
+
     if (o.detached !== false) {
       const args = ['--execution_record_uuid', target.id, '--config', configPath];
       if (o.hard !== undefined) args.push('--hard', o.hard);
@@ -74,14 +91,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     const counter = createCallCounter();
     const s = launchSettings(config, counter.onCall);
     const started = Date.now();
-    const report = await killRun(target, o.hard, {
-      queueCtx: s.queueCtx,
-      collectorCtx: s.collectorCtx,
-      db: realKillDb(s.db),
-      log: runLog,
-      waitMs: WAIT_MS,
-    });
-    runLog.info('kill finished', { outcome: report.outcome, jobs: report.jobs, htcondorCalls: counter.byTool(), htcondorCallsTotal: counter.total(), ms: Date.now() - started });
+    const deps = { queueCtx: s.queueCtx, collectorCtx: s.collectorCtx, db: realKillDb(s.db), log: runLog, waitMs: WAIT_MS };
+    if (outbox === undefined) {
+      const report = await killRun(target, o.hard, deps);
+      runLog.info('kill finished', { outcome: report.outcome, jobs: report.jobs, htcondorCalls: counter.byTool(), htcondorCallsTotal: counter.total(), ms: Date.now() - started });
+      return 0;
+    }
+    const { carryOutKill } = await import('../kill/intent.js');
+    const { realOutboxSink } = await import('../outbox/sink.js');
+    const sink = realOutboxSink(s.db, s.collectorCtx);
+    try {
+      const retryMs = config.int('kill_retry_seconds', DEFAULT_KILL_RETRY_SECONDS, { min: 0, max: 86_400 }) * 1000;
+      const r = await carryOutKill(target, { ...deps, owed: { outbox, sink }, runDir: s.runDir, lockWaitMs: LOCK_WAIT_MS }, started + retryMs);
+      runLog.info('kill finished', { outcome: r.outcome, intent: r.state, attempts: r.attempts, htcondorCalls: counter.byTool(), htcondorCallsTotal: counter.total(), ms: Date.now() - started });
+    } finally {
+      await sink.close();
+    }
     return 0;
   }, { program: 'killjob', logger: () => log });
 }

@@ -47,11 +47,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (o.drain) {
       const { drain } = await import('../assessment/launch.js');
       const deps = await realDeps(config, log);
+      const { drainPassWithDurability } = await import('../durability/drain.js');
       try {
-        const r = await drain(deps);
-        return r.results.some((x) => x.outcome === 'aborted' || x.outcome === 'pending' || x.outcome === 'submit-failed') ? EXIT_CODES.busy : 0;
+        const r = await drainPassWithDurability(config, deps, () => drain(deps));
+        return r.results.some((x) => x.outcome === 'aborted' || x.outcome === 'pending' || x.outcome === 'submit-failed') || r.owedPending > 0 ? EXIT_CODES.busy : 0;
       } finally {
         await deps.db.close();
+        await deps.owed?.sink.close();
       }
     }
 
@@ -89,6 +91,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     } finally {
       await deps.db.close();
+      await deps.owed?.sink.close();
     }
   }, { program: 'launchassessment', logger: () => log });
 }
@@ -101,11 +104,20 @@ async function realDeps(config: Config, log: Logger): Promise<import('../assessm
   const { realDb } = await import('../assessment/db-ops.js');
   const { connect } = await import('../db/index.js');
   const settings = launchSettings(config, (call) => log.debug('htcondor call', { tool: call.tool, ms: Math.round(call.durationMs), outcome: call.outcome }));
+  const { Outbox } = await import('../outbox/store.js');
+  const { realOutboxSink } = await import('../outbox/sink.js');
+  let owed: import('../assessment/launch.js').LaunchDeps['owed'];
+  try {
+    owed = { outbox: Outbox.forRunDir(settings.runDir, config.string('outboxDir')).ensure(), sink: realOutboxSink(settings.db, settings.collectorCtx) };
+  } catch (e) {
+    log.error('no outbox: kills and owed changes are not checked by this launcher', { err: toSwampError(e) });
+  }
   return {
     settings,
     condor: realCondor(settings.queueCtx, settings.collectorCtx),
     db: realDb(() => connect(settings.db)),
     log,
+    ...(owed !== undefined ? { owed } : {}),
   };
 }
 

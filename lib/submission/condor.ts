@@ -12,6 +12,7 @@ import {
   lookupSwampId,
   queryHistory,
   queryQueue,
+  remove,
   submitFile,
   type HTCondorContext,
 } from '../htcondor/index.js';
@@ -37,6 +38,8 @@ export interface CondorOps {
   finishedJobDirs(dirs: readonly string[]): Promise<Set<string>>;
   /** Preempted assessment jobs in the queue (one condor_q call). */
   preemptedJobs(): Promise<PreemptedJob[]>;
+  /** condor_rm of one cluster (a job submitted after its run was killed). */
+  removeCluster?(clusterId: number, reason?: string): Promise<void>;
 }
 
 export interface PreemptedJob {
@@ -70,6 +73,9 @@ export function realCondor(queueCtx: HTCondorContext, collectorCtx: HTCondorCont
     },
     finishedJobDirs: (dirs) => finishedJobDirs(queueCtx, dirs),
     preemptedJobs: () => preemptedJobs(queueCtx),
+    async removeCluster(clusterId, reason) {
+      await remove(queueCtx, { constraint: `ClusterId == ${Math.trunc(clusterId)}` }, { reason: reason ?? 'SWAMP run killed before its job started' });
+    },
   };
 }
 

@@ -4,8 +4,11 @@
  * a retry or a drain pass that finds it held by a live process leaves the run alone (that process
  * finishes it). Node has no flock(2), so staleness is explicit:
  *
- * - stale = the holder's pid is gone on this host (kill(pid, 0) -> ESRCH), or the lock is older than
- *   `maxAgeMs` (a worker's whole life is bounded by its tool timeouts; default 15 min);
+ * - stale = the holder's pid is gone (or a zombie) on this host AND no process is left in the holder's
+ *   process group (the detached worker leads its own group; a condor_submit it started stays in it
+ *   and may still create a job after the worker died: the lock outlives the worker until that child
+ *   is gone, and the next holder's lookup then finds the job), or the lock is older than `maxAgeMs`
+ *   (a worker's whole life is bounded by its tool timeouts; default 15 min);
  * - breaking a stale lock: rename it to a private name (only one breaker's rename can succeed), then
  *   compare the renamed file's inode with the one judged stale. Equal: delete it and retry the O_EXCL
  *   create. Different (someone broke and re-took it in between): put it back with link(2), which never
@@ -29,11 +32,38 @@ interface Holder {
   pid: number;
   host: string;
   since: number;
+  /** Process group of the holder (absent in locks written before it was recorded). */
+  pgid?: number;
 }
 
 function parseHolder(text: string): Holder | undefined {
-  const m = /^(\d+) (\S+) (\d+)\s*$/.exec(text);
-  return m ? { pid: Number(m[1]), host: m[2] as string, since: Number(m[3]) } : undefined;
+  const m = /^(\d+) (\S+) (\d+)(?: (\d+))?\s*$/.exec(text);
+  if (!m) return undefined;
+  const h: Holder = { pid: Number(m[1]), host: m[2] as string, since: Number(m[3]) };
+  if (m[4] !== undefined) h.pgid = Number(m[4]);
+  return h;
+}
+
+/** Field 3 (state) and 5 (pgrp) of /proc/<pid>/stat; undefined where there is no /proc. */
+function procStat(pid: number | 'self'): { state: string; pgid: number } | undefined {
+  try {
+    const t = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = t.slice(t.lastIndexOf(')') + 2).split(' ');
+    return { state: f[0] ?? '', pgid: Number(f[2]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The holder lives: exists, and is not a zombie (died, not yet reaped by its parent: holds nothing). */
+function holderAlive(pid: number): boolean {
+  return pidAlive(pid) && procStat(pid)?.state !== 'Z';
+}
+
+/** Some process of the group is still there (the worker's children). Never our own group. */
+function groupAlive(pgid: number | undefined): boolean {
+  if (pgid === undefined || pgid <= 1 || pgid === procStat('self')?.pgid) return false;
+  return pidAlive(-pgid);
 }
 
 export function lockPath(runDir: string, execrunid: string): string {
@@ -44,7 +74,7 @@ function isStale(h: Holder | undefined, mtimeMs: number, now: number, maxAgeMs: 
   const since = h?.since ?? mtimeMs;
   if (now - since > maxAgeMs) return true;
   if (h === undefined) return now - mtimeMs > 5_000; // half-written by a creator that died at once
-  return h.host === hostname() && h.pid !== process.pid && !pidAlive(h.pid);
+  return h.host === hostname() && h.pid !== process.pid && !holderAlive(h.pid) && !groupAlive(h.pgid);
 }
 
 /** Takes the lock or returns undefined when a live holder has it. I/O errors throw SwampError. */
@@ -56,7 +86,8 @@ export function tryLock(runDir: string, execrunid: string, opts: { maxAgeMs?: nu
     try {
       const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
       try {
-        writeSync(fd, `${process.pid} ${hostname()} ${now()}\n`);
+        const pgid = procStat('self')?.pgid;
+        writeSync(fd, `${process.pid} ${hostname()} ${now()}${pgid !== undefined && pgid > 1 ? ` ${pgid}` : ''}\n`);
       } finally {
         closeSync(fd);
       }

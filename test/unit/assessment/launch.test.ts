@@ -324,7 +324,8 @@ describe('launch state machine', () => {
     const c = new FakeCondor();
     const r = await launchRun(U, deps(c, new FakeDb()));
     expect(r.outcome).toBe('aborted');
-    expect(c.calls).toEqual(['advertise']);
+    // HTCondor is asked first (a run that already has a job is adopted, never aborted)
+    expect(c.calls).toEqual(['lookup', 'advertise']);
     expect(queueFiles()).toEqual([]);
   });
 
