@@ -323,7 +323,14 @@ class Launcher {
     if (this.killed()) {
       // The kill was recorded while condor_submit ran: remove the job before it can start.
       this.log.warn('a kill arrived during condor_submit: removing the new job', { clusterId });
-      await this.d.condor.removeCluster?.(clusterId).catch((e: unknown) => this.log.error('cannot remove the killed job; the kill worker will', { clusterId, err: toSwampError(e) }));
+      try {
+        await this.d.condor.removeCluster?.(clusterId);
+        await this.d.db.setFlag(id, 'submitted_to_condor_flag', true).catch(() => undefined);
+        // the job dir stays for cleanJobDirs (the schedd may still use it while the job leaves)
+        return await this.cancelByKill(undefined);
+      } catch (e) {
+        this.log.error('cannot remove the killed job; the kill worker will', { clusterId, err: toSwampError(e) });
+      }
     }
 
     // 6. Result, durably, before anyone else hears of it.

@@ -98,8 +98,15 @@ export async function queuePass(d: PassDeps): Promise<QueuePassReport> {
   const report: QueuePassReport = { duplicatesRemoved: [], held: [] };
   const jobs = await swampJobs(d.queueCtx);
   const { remove: extras, runningExtras } = duplicatesToRemove(jobs);
+  // Only runs this DB knows are ours to act on (a pool may be shared by several SWAMP instances).
+  const known = new Map<string, boolean>();
+  const isOurs = async (id: string): Promise<boolean> => {
+    if (!known.has(id)) known.set(id, (await d.sink.currentStatus(id).catch(() => undefined)) !== undefined);
+    return known.get(id) === true;
+  };
   for (const j of extras) {
     const job = `${j.cluster}.${j.proc}`;
+    if (!(await isOurs(j.id))) continue;
     try {
       await remove(d.queueCtx, { cluster: j.cluster, proc: j.proc }, { reason: `duplicate job of SWAMP run ${j.id}` });
       report.duplicatesRemoved.push(job);
@@ -120,6 +127,7 @@ export async function queuePass(d: PassDeps): Promise<QueuePassReport> {
       log.warn('DB unreachable; held job left for the next pass', { job, err: toSwampError(e) });
       continue;
     }
+    if (current === undefined) continue; // not a run of this DB
     const ended = isTerminalStatus(current);
     const action = ended ? 'remove' : holdAction(j, d.maxHoldReleases);
     report.held.push({ runId: j.id, job, action, reason: j.holdReason });

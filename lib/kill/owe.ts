@@ -29,7 +29,7 @@ export async function oweKillFinal(
 ): Promise<boolean> {
   const byKill = opts.removedByUs && text === AssessmentStatus.Terminated;
   o.outbox.put('21-status-kill', { kind: 'status', runId, status: text, final: true, byKill });
-  if (opts.jobGone) o.outbox.put('31-flags-kill', { kind: 'flags', runId, complete: true, launchOff: true });
+  o.outbox.put('31-flags-kill', { kind: 'flags', runId, clearVmPassword: true, ...(opts.jobGone ? { complete: true, launchOff: true } : {}) });
   o.outbox.put('41-ad-kill', { kind: 'ad', runId, ad, byKill });
   const r = await replayOutbox(o.outbox, o.sink, log, { runId });
   if (r.pending > 0) log.warn('final status of the kill kept in the outbox until the DB/collector answers', { status: text, pending: r.pending });

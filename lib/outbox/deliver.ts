@@ -28,6 +28,8 @@ export interface OutboxSink {
   currentStatus(runId: string): Promise<string | undefined>;
   writeStatus(runId: string, status: string, final: boolean): Promise<boolean>;
   setFlag(runId: string, flag: RunFlag, value: boolean): Promise<void>;
+  /** update_execution_run_status(vm_password, '') (turns off the web's SSH button). */
+  clearVmPassword(runId: string): Promise<void>;
   currentAdStatus(name: string): Promise<string | undefined>;
   advertise(ad: Readonly<Record<string, string>>): Promise<void>;
   close(): Promise<void>;
@@ -86,6 +88,7 @@ export async function deliverChange(c: OwedChange, sink: OutboxSink, log: Logger
       case 'flags': {
         if (c.complete === true) await sink.setFlag(c.runId, 'complete_flag', true);
         if (c.launchOff === true) await sink.setFlag(c.runId, 'launch_flag', false);
+        if (c.clearVmPassword === true) await sink.clearVmPassword(c.runId);
         return { result: 'delivered' };
       }
       case 'ad': {

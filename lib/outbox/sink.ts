@@ -56,6 +56,10 @@ export function realOutboxSink(dbOpts: DbOptions, collectorCtx: HTCondorContext)
       const { setRunFlag } = await lib();
       await withDb((d) => setRunFlag(d, runId, flag, value));
     },
+    clearVmPassword: async (runId) => {
+      const { updateExecutionRunStatus } = await lib();
+      await withDb((d) => updateExecutionRunStatus(d, runId, 'vm_password', ''));
+    },
     currentAdStatus: async (name) => {
       const { queryAds, isExactly } = await import('../htcondor/index.js');
       const ads = await queryAds(collectorCtx, { constraint: isExactly('Name', name), myType: 'Generic' });

@@ -30,7 +30,7 @@ export type OwedChange =
   /** The run's status (+ completion_date when final), never over a terminal one (rules.mayReplaceStatus). */
   | { kind: 'status'; runId: string; status: string; final: boolean; byKill?: boolean }
   /** complete_flag = 1 and launch_flag = 0: the run is over, the DB must not launch it again. */
-  | { kind: 'flags'; runId: string; complete?: boolean; launchOff?: boolean }
+  | { kind: 'flags'; runId: string; complete?: boolean; launchOff?: boolean; clearVmPassword?: boolean }
   /** A status ad to the collector, under the same ordering rule as the DB status. */
   | { kind: 'ad'; runId: string; ad: Readonly<Record<string, string>>; byKill?: boolean };
 
@@ -116,7 +116,7 @@ export class Outbox {
 
   write(path: string, entry: OutboxEntry | Record<string, unknown>): void {
     try {
-      writeFileAtomicSync(path, `${JSON.stringify(entry)}\n`, { mode: 0o660 });
+      writeFileAtomicSync(path, `${JSON.stringify(entry)}\n`, { mode: 0o644 });
     } catch (e) {
       throw ioError('write', path, e);
     }

@@ -4,7 +4,7 @@
  *   execute_execution_record <uuid>            as the DB procedures call it (sys_exec)
  *   launchassessment --runid <uuid> [--nodetached] [--debug] [--config <file>]
  *   launchassessment --list [n]                the DB launch queue (legacy output, stdout)
- *   launchassessment --drain                   finish every run left in the run directory (timer)
+ *   launchassessment --drain                   owed changes and kills, the run-dir queue, duplicate/held jobs (timer)
  *
  * sys_exec waits for us: the parent validates argv and the id, starts the detached worker and returns
  * 0 at once; the worker does the launch (lib/assessment/launch.ts). A malformed or hostile id is
@@ -20,7 +20,7 @@ const SPEC = {
   options: [
     { name: 'runid', type: 'string', description: 'execution record uuid or M-<uuid> metric run id' },
     { name: 'list', type: 'int', optionalValue: 0, description: 'print the DB launch queue (at most n entries) and exit' },
-    { name: 'drain', type: 'flag', description: 'finish every run left in the run directory and exit' },
+    { name: 'drain', type: 'flag', description: 'deliver owed DB/collector changes and kills, finish every run left in the run directory, handle duplicate and held jobs, and exit' },
     { name: 'detached', type: 'negatable', description: 'work in a detached worker (default; --nodetached to stay)' },
     ...COMMON_OPTIONS,
   ],

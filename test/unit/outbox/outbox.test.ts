@@ -48,6 +48,9 @@ class FakeSink implements OutboxSink {
     this.check();
     this.flags.push(`${f}=${v ? 1 : 0}`);
   }
+  async clearVmPassword() {
+    this.check();
+  }
   async currentAdStatus(id: string) {
     return this.ad.get(id);
   }

@@ -1,0 +1,104 @@
+/**
+ * Helpers of the durability tests: runs seeded for the local platform (the e2e tests' way), launched
+ * from SQL or directly, this worktree's own MariaDB stopped and started (services/mariadb/db.sh with
+ * the caller's SWAMP_DB_PORT), and a reconnecting DB handle.
+ */
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { connect, type Db } from '../../../lib/db/index.js';
+import { queryHistory, queryQueue, swampIdConstraint, type HTCondorContext } from '../../../lib/htcondor/index.js';
+import { run } from '../../../lib/proc/run.js';
+import { dbOptions, dbScript } from '../helpers/db-env.js';
+import { seedAssessmentRun } from '../helpers/db-seed.js';
+import { scratchDir } from '../hooks/helpers.js';
+
+export class DbHandle {
+  private conn: Db | undefined;
+  constructor(private readonly binDir: string) {}
+  async get(): Promise<Db> {
+    if (this.conn === undefined) {
+      this.conn = await connect(await dbOptions());
+      await this.conn.execute('SET @swamp_bin_dir = ?', [this.binDir]);
+    }
+    return this.conn;
+  }
+  async drop(): Promise<void> {
+    const c = this.conn;
+    this.conn = undefined;
+    await c?.close().catch(() => undefined);
+  }
+}
+
+export async function stopDb(): Promise<void> {
+  await run(dbScript(), ['stop'], { timeoutMs: 120_000 });
+}
+
+export async function startDb(): Promise<void> {
+  await run(dbScript(), ['start'], { timeoutMs: 180_000 });
+}
+
+/** Seeds a run whose tool tells the local machine `machineConf` (as test/integration/hooks/e2e.test.ts). */
+export async function seedLocalRun(db: Db, machineConf: string, dirs: string[]): Promise<{ id: string; project: string }> {
+  const base = await scratchDir('swamp-dur-store-');
+  dirs.push(base);
+  const pkg = join(base, 'snappy-c-1.0.tar.gz');
+  await writeFile(pkg, 'package archive\n');
+  const inFiles = join(base, 'gcc-warn-0.9', 'noarch', 'in-files');
+  await mkdir(inFiles, { recursive: true });
+  await writeFile(join(inFiles, 'machine.conf'), machineConf);
+  await chmod(pkg, 0o644);
+  const r = await seedAssessmentRun(db, { toolName: 'gcc-warn', packageName: 'snappy-c', launchFlag: 1, launchCounter: 1 });
+  await db.execute('UPDATE package_store.package_version SET package_path = ? WHERE package_version_uuid = ?', [pkg, r.packageVersionUuid]);
+  await db.execute('UPDATE tool_shed.tool_version SET tool_path = ? WHERE tool_version_uuid = ?', [join(base, 'gcc-warn-0.9.tar.gz'), r.toolVersionUuid]);
+  return { id: r.executionRecordUuid, project: r.projectUuid };
+}
+
+export async function callLaunch(db: Db, id: string): Promise<number> {
+  await db.select('CALL assessment.execute_execution_record(?, @rc)', [id]);
+  return Number((await db.select<{ rc: number }>('SELECT @rc AS rc'))[0]?.rc);
+}
+
+export async function callKill(db: Db, id: string, hard = '1'): Promise<string> {
+  await db.execute('CALL assessment.kill_assessment_run(?, ?, @rs)', [id, hard]);
+  return (await db.select<{ rs: string }>('SELECT @rs AS rs'))[0]?.rs ?? '';
+}
+
+export interface RunState {
+  status: string;
+  complete_flag: number;
+  launch_flag: number;
+  submitted_to_condor_flag: number;
+  results: number;
+}
+
+export async function runState(db: Db, id: string): Promise<RunState | undefined> {
+  const rows = await db.select<RunState & Record<string, unknown>>(
+    'SELECT status, complete_flag, launch_flag, submitted_to_condor_flag, (SELECT COUNT(*) FROM assessment.assessment_result r WHERE r.execution_record_uuid = e.execution_record_uuid) AS results FROM assessment.execution_record e WHERE execution_record_uuid = ?',
+    [id],
+  );
+  const r = rows[0];
+  return r === undefined ? undefined : { ...r, results: Number(r.results) };
+}
+
+/** Jobs carrying the id: in the queue, and in history (with JobStatus and NumJobStarts). */
+export async function jobsOfRun(ctx: HTCondorContext, id: string): Promise<{ queue: Record<string, unknown>[]; history: Record<string, unknown>[] }> {
+  const attributes = ['ClusterId', 'JobStatus', 'NumJobStarts'];
+  const queue = await queryQueue(ctx, { constraint: swampIdConstraint(id), attributes });
+  const history = await queryHistory(ctx, { constraint: swampIdConstraint(id), attributes, limit: 20 });
+  return { queue, history };
+}
+
+export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, periodMs = 500): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    let v: T | undefined;
+    try {
+      v = await fn();
+    } catch {
+      v = undefined;
+    }
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, periodMs));
+  }
+}
