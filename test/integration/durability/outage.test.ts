@@ -45,13 +45,15 @@ const adStatus = async (id: string): Promise<unknown> => (await adOf(condor, id)
 
 test('MariaDB stopped during PostAssessment, a kill and a launch: after restart and a drain, right final statuses, one result row each', async () => {
   const d = await db.get();
-  const post = await seedLocalRun(d, 'outcome=pass\ndelay_ms=1000\n', dirs); // ends during the outage
-  const killed = await seedLocalRun(d, 'outcome=pass\ndelay_ms=4000\n', dirs); // killed during the outage
+  const post = await seedLocalRun(d, 'outcome=pass\ndelay_ms=2000\n', dirs); // ends during the outage
+  const killed = await seedLocalRun(d, 'outcome=pass\ndelay_ms=5000\n', dirs); // killed during the outage
   const crashed = await seedLocalRun(d, 'outcome=pass\ndelay_ms=1000\n', dirs); // worker died after submit
   ids.push(post.id, killed.id, crashed.id);
-  expect(await callLaunch(d, post.id)).toBe(0);
   expect(await callLaunch(d, killed.id)).toBe(0);
-  await until('both runs performing', async () => ((await adStatus(post.id)) === 'Performing assessment' && (await adStatus(killed.id)) === 'Performing assessment' ? true : undefined), 120_000, 200);
+  await until('the slow run performing', async () => ((await adStatus(killed.id)) === 'Performing assessment' ? true : undefined), 120_000, 200);
+  expect(await callLaunch(d, post.id)).toBe(0);
+  const early = ['Starting assessment run script', 'Wrote ip address', 'Obtaining Assessment Machine IP Address', 'Performing assessment'];
+  await until('the other run started', async () => (early.includes(String(await adStatus(post.id))) ? true : undefined), 120_000, 100);
   const launched = runProgram(tree, 'launchassessment', ['--runid', crashed.id, '--nodetached'], { SWAMP_LAUNCH_CRASH_AFTER: 'state-submitted' });
   expect(launched.signal).toBe('SIGKILL');
 
