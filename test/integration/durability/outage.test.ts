@@ -20,6 +20,8 @@ jest.setTimeout(600_000);
 let condor: HTCondorContext;
 let tree: Tree;
 let db: DbHandle;
+/** A failed run keeps its tree (logs, run dir) for a look. */
+let keep = false;
 const ids: string[] = [];
 const dirs: string[] = [];
 
@@ -38,7 +40,7 @@ afterAll(async () => {
   if (ids.length > 0) await invalidate(condor, { names: ids }).catch(() => undefined);
   await db.drop();
   for (const d of dirs) await rm(d, { recursive: true, force: true });
-  tree?.remove();
+  if (!keep) tree?.remove();
 });
 
 const adStatus = async (id: string): Promise<unknown> => (await adOf(condor, id))?.SWAMP_vmu_assessment_status;
@@ -63,18 +65,27 @@ test('MariaDB stopped during PostAssessment, a kill and a launch: after restart 
   const kill = runProgram(tree, 'kill_run', ['--execution_record_uuid', killed.id, '--hard', '1']);
   expect(kill.status).toBe(0);
   // every job leaves the queue while the DB is down: two complete, one is removed
-  await until(
-    'all jobs out of the queue',
-    async () => {
-      for (const id of [post.id, killed.id, crashed.id]) {
-        const j = await jobsOfRun(condor, id);
-        if (j.queue.length > 0 || j.history.length === 0) return undefined;
-      }
-      return true;
-    },
-    240_000,
-    1000,
-  );
+  try {
+    await until(
+      'all jobs out of the queue',
+      async () => {
+        for (const id of [post.id, killed.id, crashed.id]) {
+          const j = await jobsOfRun(condor, id);
+          if (j.queue.length > 0 || j.history.length === 0) return undefined;
+        }
+        return true;
+      },
+      240_000,
+      1000,
+    );
+  } catch (e) {
+    keep = true;
+    for (const [name, id] of Object.entries({ post: post.id, killed: killed.id, crashed: crashed.id })) {
+      process.stderr.write(`DEBUG ${name} ${id}: jobs ${JSON.stringify(await jobsOfRun(condor, id).catch(String))} ad ${String(await adStatus(id))}\n`);
+    }
+    process.stderr.write(`DEBUG tree kept: ${tree.root}; logs ${readdirSync(tree.logDir).join(' ')}\n`);
+    throw e;
+  }
   // the hooks gave up their in-hook retries; what they owe is in the outbox
   await until('hooks done', async () => (readdirSync(join(tree.runDir, 'outbox')).some((n) => n.startsWith(`${crashed.id}.20-status`)) ? true : undefined), 60_000, 500);
   await new Promise((r) => setTimeout(r, 8000));
