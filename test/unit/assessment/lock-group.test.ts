@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lockPath, tryLock } from '../../../lib/assessment/lock.js';
+import { lockPath, tryLock } from '../../../lib/submission/lock.js';
 
 const ID = '0a1b2c3d-0000-4000-8000-0000000000aa';
 let dir: string;
