@@ -24,6 +24,7 @@ export async function drainPassWithDurability(config: SwampConfig, deps: LaunchD
     queueCtx: s.queueCtx,
     log,
     maxHoldReleases: config.int('held_job_release_max', DEFAULT_HELD_RELEASE_MAX, { min: 0, max: 100 }),
+    runDir: s.runDir,
   };
   const { realKillDb } = await import('../kill/db.js');
   pass.kill = { queueCtx: s.queueCtx, collectorCtx: s.collectorCtx, db: realKillDb(s.db), log, waitMs: PASS_KILL_WAIT_MS, owed, runDir: s.runDir, lockWaitMs: PASS_LOCK_WAIT_MS };

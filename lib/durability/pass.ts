@@ -11,7 +11,9 @@
  *      removed and the run ended `Finished with Errors` (the reason in the log and the ad's
  *      SWAMP_hold_reason). A held job of a run that has already ended is only removed.
  */
+import { readdirSync } from 'node:fs';
 import { parseRunId } from '../cli/ids.js';
+import { tryLock } from '../submission/lock.js';
 import { toSwampError } from '../errors/index.js';
 import { adNumber, adString, queryQueue, remove, runTool, scheddArgs, type HTCondorContext } from '../htcondor/index.js';
 import type { Logger } from '../log/index.js';
@@ -33,6 +35,38 @@ export interface PassDeps {
   /** For kill intents; undefined = kills are left to their workers. */
   kill?: IntentDeps;
   maxHoldReleases: number;
+  /** The run dir: stale lock files of dead workers are removed there. */
+  runDir?: string;
+}
+
+/**
+ * Lock files of dead workers for runs no longer queued (the lock is broken only when a worker
+ * needs the run otherwise): taken and released, which breaks them exactly when stale (lock.ts).
+ */
+export function pruneStaleLocks(runDir: string, log: Logger): number {
+  let n = 0;
+  let names: string[];
+  try {
+    names = readdirSync(runDir);
+  } catch {
+    return 0;
+  }
+  const queued = new Set(names.filter((x) => /\.(bog|launch)$/.test(x)).map((x) => x.replace(/\.(bog|launch)$/, '')));
+  for (const name of names) {
+    const m = /^(.+)\.lock$/.exec(name);
+    if (!m || queued.has(m[1] as string)) continue;
+    try {
+      const l = tryLock(runDir, m[1] as string);
+      if (l !== undefined) {
+        l.release();
+        n++;
+      }
+    } catch {
+      /* unreadable: left */
+    }
+  }
+  if (n > 0) log.info('stale lock files of dead workers removed', { count: n });
+  return n;
 }
 
 export interface OwedPassReport {
@@ -60,6 +94,7 @@ export async function owedPass(d: PassDeps): Promise<OwedPassReport> {
     }
   }
   pruneKillTombstones(d.outbox);
+  if (d.runDir !== undefined) pruneStaleLocks(d.runDir, d.log);
   return { owed, kills };
 }
 
