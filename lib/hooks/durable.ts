@@ -114,11 +114,15 @@ export function durableHook(inner: { db: HookDb; publisher: StatusPublisher }, o
     db,
     publisher,
     async settle() {
-      if (outbox.list({ runId }).length === 0) return;
-      const r = await replayWithBackoff(outbox, sink, log, { runId, deadline: Date.now() + o.retryMs });
-      if (r.pending > 0) log.warn('changes still owed when the hook ends; the next drain pass delivers them', { pending: r.pending });
-      else log.info('owed changes delivered', { delivered: r.delivered, skipped: r.skipped });
-      await sink.close();
+      try {
+        if (outbox.list({ runId }).length === 0) return;
+        const r = await replayWithBackoff(outbox, sink, log, { runId, deadline: Date.now() + o.retryMs });
+        if (r.pending > 0) log.warn('changes still owed when the hook ends; the next drain pass delivers them', { pending: r.pending });
+        else log.info('owed changes delivered', { delivered: r.delivered, skipped: r.skipped });
+      } finally {
+        // always: an open DB connection would keep the hook's process (and the job) alive
+        await sink.close();
+      }
     },
   };
 }

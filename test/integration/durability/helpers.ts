@@ -3,6 +3,7 @@
  * from SQL or directly, this worktree's own MariaDB stopped and started (services/mariadb/db.sh with
  * the caller's SWAMP_DB_PORT), and a reconnecting DB handle.
  */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect, type Db } from '../../../lib/db/index.js';
@@ -101,4 +102,19 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined>, t
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, periodMs));
   }
+}
+
+/** uid/gid of the service account the DB's workers run as (mysqld's user, `swamp`), when we are root. */
+export function serviceAccount(): { uid: number; gid: number } | undefined {
+  const u = spawnSync('id', ['-u', 'swamp'], { encoding: 'utf8' });
+  const g = spawnSync('id', ['-g', 'swamp'], { encoding: 'utf8' });
+  if (u.status !== 0 || g.status !== 0 || process.getuid?.() !== 0) return undefined;
+  return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
+}
+
+/** Runs one of the tree's programs as the DB's worker would: as the service account, no SWAMP_CONFIG. */
+export function runAsService(bin: string, name: string, args: string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  delete base.SWAMP_CONFIG;
+  return spawnSync(join(bin, name), args, { encoding: 'utf8', timeout: 120_000, env: { ...base, ...env }, ...(serviceAccount() ?? {}) });
 }

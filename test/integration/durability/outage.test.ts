@@ -13,7 +13,7 @@ import { invalidate, remove, swampIdConstraint, type HTCondorContext } from '../
 import { condorContext } from '../helpers/condor-env.js';
 import { binary, makeTree, runProgram, type Tree } from '../assessment/helpers.js';
 import { adOf } from '../hooks/helpers.js';
-import { DbHandle, callLaunch, jobsOfRun, runState, seedLocalRun, startDb, stopDb, until } from './helpers.js';
+import { DbHandle, callLaunch, jobsOfRun, runAsService, runState, seedLocalRun, startDb, stopDb, until } from './helpers.js';
 
 jest.setTimeout(600_000);
 
@@ -56,13 +56,14 @@ test('MariaDB stopped during PostAssessment, a kill and a launch: after restart 
   expect(await callLaunch(d, post.id)).toBe(0);
   const early = ['Starting assessment run script', 'Wrote ip address', 'Obtaining Assessment Machine IP Address', 'Performing assessment'];
   await until('the other run started', async () => (early.includes(String(await adStatus(post.id))) ? true : undefined), 120_000, 100);
-  const launched = runProgram(tree, 'launchassessment', ['--runid', crashed.id, '--nodetached'], { SWAMP_LAUNCH_CRASH_AFTER: 'state-submitted' });
+  // as the DB's worker runs (the service account: the job dir must be the job owner's)
+  const launched = runAsService(tree.bin, 'launchassessment', ['--runid', crashed.id, '--nodetached'], { SWAMP_LAUNCH_CRASH_AFTER: 'state-submitted' });
   expect(launched.signal).toBe('SIGKILL');
 
   const t0 = Date.now();
   await db.drop();
   await stopDb();
-  const kill = runProgram(tree, 'kill_run', ['--execution_record_uuid', killed.id, '--hard', '1']);
+  const kill = runAsService(tree.bin, 'kill_run', ['--execution_record_uuid', killed.id, '--hard', '1']);
   expect(kill.status).toBe(0);
   // every job leaves the queue while the DB is down: two complete, one is removed
   try {
