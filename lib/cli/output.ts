@@ -1,8 +1,9 @@
 /**
  * The output contract. stdout of launch_viewer is returned to SQL by sys_eval, which drops the LAST
- * byte of whatever it reads (legacy-backend.md §1.1): a contract value is therefore written as exactly
- * one line, value + "\n", once, and nothing else ever goes to stdout on that path. Human output
- * (colours, tables) appears only when stdout is a terminal; `--json` listings are one JSON document.
+ * byte of whatever it reads (docs/database.md §2; mirswamp/deployment lib/lib_mysqludf_sys.c): a contract
+ * value is therefore written as exactly one line, value + "\n", once, and nothing else ever goes to
+ * stdout on that path. Human output (colours, tables: swampctl, docs/swampctl.md) appears only when
+ * stdout is a terminal, tab-separated text in a pipe; `--json` prints one JSON document.
  */
 import { SwampError } from '../errors/index.js';
 
@@ -16,11 +17,6 @@ export function writeOut(text: string, stream: OutStream = process.stdout): Prom
   return new Promise((resolve, reject) => {
     stream.write(text, (err) => (err ? reject(err) : resolve()));
   });
-}
-
-/** Waits until everything written to stdout so far is flushed. */
-export function flushStdout(stream: OutStream = process.stdout): Promise<void> {
-  return writeOut('', stream);
 }
 
 let contractWritten = false;
@@ -56,14 +52,15 @@ export interface Colors {
 }
 
 const plain: Colorizer = (s) => s;
-const NO_COLORS: Colors = { bold: plain, red: plain, green: plain, yellow: plain, dim: plain };
+export const NO_COLORS: Colors = { bold: plain, red: plain, green: plain, yellow: plain, dim: plain };
 
 /**
- * Colour functions for a stream: chalk (loaded lazily, only for terminals; it honours NO_COLOR and
- * FORCE_COLOR) or identity functions when the stream is not a TTY.
+ * Colour functions for a stream: chalk (loaded lazily, only for terminals) or identity functions when
+ * the stream is not a TTY or NO_COLOR is set to anything non-empty (no-color.org; chalk itself only
+ * looks at FORCE_COLOR and the terminal).
  */
-export async function colorsFor(stream: OutStream = process.stdout): Promise<Colors> {
-  if (stream.isTTY !== true) return NO_COLORS;
+export async function colorsFor(stream: OutStream = process.stdout, env: NodeJS.ProcessEnv = process.env): Promise<Colors> {
+  if (stream.isTTY !== true || (env.NO_COLOR ?? '') !== '') return NO_COLORS;
   const { Chalk, supportsColor, supportsColorStderr } = await import('chalk');
   const support = stream === process.stderr ? supportsColorStderr : supportsColor;
   const c = new Chalk({ level: support ? support.level : 0 });
@@ -85,6 +82,8 @@ function width(s: string): number {
 export interface Column {
   key: string;
   header: string;
+  /** Colour of a cell from its raw value (terminal tables only). */
+  color?: (value: unknown, colors: Colors) => Colorizer;
 }
 
 /** Aligned plain-text table (pure). */
@@ -94,7 +93,15 @@ export function formatTable(columns: readonly Column[], rows: readonly Readonly<
   const pad = (s: string, i: number): string => s + ' '.repeat(Math.max(0, (widths[i] ?? 0) - width(s)));
   const line = (parts: string[]): string => parts.map(pad).join('  ').trimEnd();
   const head = line(columns.map((c) => colors.bold(c.header)));
-  return [head, ...cells.map(line)].join('\n') + '\n';
+  const body = cells.map((r, ri) =>
+    line(
+      r.map((text, ci) => {
+        const col = columns[ci] as Column;
+        return col.color === undefined ? text : col.color(rows[ri]?.[col.key], colors)(text);
+      }),
+    ),
+  );
+  return [head, ...body].join('\n') + '\n';
 }
 
 /** Tab-separated rows without header, for pipes and scripts when --json is not given (pure). */
@@ -102,20 +109,21 @@ export function formatTsv(columns: readonly Column[], rows: readonly Readonly<Re
   return rows.map((r) => columns.map((c) => cell(r[c.key])).join('\t') + '\n').join('');
 }
 
-/** One compact JSON document + "\n"; an empty listing is `[]`, never zero bytes. */
-export function formatJson(value: unknown): string {
-  return `${JSON.stringify(value ?? null)}\n`;
+/** One JSON document + "\n" (indented on a terminal); an empty listing is `[]`, never zero bytes. */
+export function formatJson(value: unknown, pretty = false): string {
+  return `${JSON.stringify(value ?? null, null, pretty ? 2 : undefined)}\n`;
 }
 
 /**
- * Prints a listing: `--json` -> a JSON array; terminal -> table; otherwise -> tab-separated lines.
+ * Prints a listing: `--json` -> one JSON document (`json` given: that document, else the rows);
+ * terminal -> table; otherwise -> tab-separated lines.
  */
 export async function printListing(
   rows: readonly Readonly<Record<string, unknown>>[],
-  opts: { json?: boolean; columns: readonly Column[]; stream?: OutStream },
+  opts: { json?: boolean; document?: unknown; columns: readonly Column[]; stream?: OutStream },
 ): Promise<void> {
   const stream = opts.stream ?? process.stdout;
-  if (opts.json) return writeOut(formatJson(rows), stream);
+  if (opts.json) return writeOut(formatJson(opts.document ?? rows, isHumanOutput(stream)), stream);
   if (isHumanOutput(stream)) return writeOut(formatTable(opts.columns, rows, await colorsFor(stream)), stream);
   return writeOut(formatTsv(opts.columns, rows), stream);
 }

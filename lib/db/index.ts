@@ -2,3 +2,4 @@
 export { connect, withDb, Db, type DbOptions, type SqlValue, type Row, type ExecResult } from './connection.js';
 export { DbError, classifyMysqlError, toDbError, type MysqlErrorLike } from './errors.js';
 export * from './backend.js';
+export * from './admin.js';

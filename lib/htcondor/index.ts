@@ -6,3 +6,4 @@ export * from './context.js';
 export { runTool, toolFailure, type ToolOptions } from './tool.js';
 export * from './jobs.js';
 export * from './collector.js';
+export * from './analyze.js';

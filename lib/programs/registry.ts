@@ -47,6 +47,12 @@ export const PROGRAMS: readonly ProgramInfo[] = [
     load: async () => (await import('./jobhook.js')).main,
   },
   {
+    name: 'swampctl',
+    aliases: [],
+    summary: 'administration: status, runs, run, health, cleanup, ads, enable/disable, config, docker-images',
+    load: async () => (await import('./swampctl.js')).main,
+  },
+  {
     name: 'swamp-assessment-machine',
     aliases: [],
     summary: 'local platform SIMULATOR: a simulated assessment machine (canned SCARF result, scripted events)',

@@ -70,5 +70,20 @@ describe('listings', () => {
     expect(isHumanOutput(sink(false))).toBe(false);
     expect(isHumanOutput(sink(true))).toBe(true);
     expect((await colorsFor(sink(false))).bold('x')).toBe('x');
+    // NO_COLOR (no-color.org) turns colour off even on a terminal; chalk alone ignores it
+    expect((await colorsFor(sink(true), { NO_COLOR: '1' })).red('x')).toBe('x');
+  });
+
+  test('a column may colour its cells from the raw value; alignment ignores the escapes', () => {
+    const colors = { bold: (s: string) => s, red: (s: string) => `\x1b[31m${s}\x1b[39m`, green: (s: string) => s, yellow: (s: string) => s, dim: (s: string) => s };
+    const c2 = [{ key: 'id', header: 'ID' }, { key: 'status', header: 'STATUS', color: (v: unknown, c: typeof colors) => (v === 'Running' ? c.red : (s: string) => s) }];
+    const out = formatTable(c2, [{ id: 'a', status: 'Running' }, { id: 'bbbb', status: 'x' }], colors);
+    expect(out).toBe('ID    STATUS\na     \x1b[31mRunning\x1b[39m\nbbbb  x\n');
+  });
+
+  test('--json document instead of the rows, indented on a terminal', async () => {
+    const t = sink(true);
+    await printListing(rows, { json: true, document: { version: 1, runs: rows }, columns: cols, stream: t });
+    expect(t.data).toBe(`${JSON.stringify({ version: 1, runs: rows }, null, 2)}\n`);
   });
 });
