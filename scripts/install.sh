@@ -4,7 +4,8 @@
 #   scripts/install.sh --uninstall DESTDIR PREFIX LEGACY_BINDIR
 # Installs the one executable and its program names under PREFIX/bin, the legacy names the DB calls
 # (execute_execution_record, launch_viewer, kill_run) in LEGACY_BINDIR, the UDF, an example
-# swamp.conf, the log and run directories, systemd units (and a cron alternative) for the drain pass
+# swamp.conf, the log and run directories, systemd units (and a cron alternative) for the drain and
+# cleanup passes (swampctl cleanup)
 # and a logrotate file. Every installed path is listed in PREFIX/share/swamp-backend/manifest so
 # uninstall removes exactly what install put there (never swamp.conf, logs or run data).
 set -eu
@@ -56,7 +57,7 @@ if [ -f "$ROOT/build/plugin/sys_udf.so" ]; then
 fi
 install -m 0644 "$ROOT/packaging/swamp.conf.example" "$DESTDIR$PREFIX/etc/swamp.conf.example"; record "$PREFIX/etc/swamp.conf.example"
 install -d -m 0755 "$DESTDIR/etc/systemd/system" "$DESTDIR/etc/logrotate.d" "$DESTDIR$SHARE/cron"
-for u in swamp-drain.service swamp-drain.timer; do
+for u in swamp-drain.service swamp-drain.timer swamp-cleanup.service swamp-cleanup.timer; do
   subst "$ROOT/packaging/systemd/$u" > "$DESTDIR/etc/systemd/system/$u"; chmod 0644 "$DESTDIR/etc/systemd/system/$u"
   record "/etc/systemd/system/$u"
 done
@@ -71,4 +72,4 @@ done
 record "$SHARE/cron"
 mv "$MANIFEST.new" "$MANIFEST"
 echo "installed into ${DESTDIR:-/}$PREFIX; legacy names in $LEGACY_BINDIR" >&2
-[ -n "$DESTDIR" ] || echo "next: systemctl daemon-reload && systemctl enable --now swamp-drain.timer" >&2
+[ -n "$DESTDIR" ] || echo "next: systemctl daemon-reload && systemctl enable --now swamp-drain.timer swamp-cleanup.timer" >&2

@@ -67,13 +67,17 @@ test('systemd units, cron alternative, logrotate and example config carry the pr
   expect(service).toContain('User=swamp');
   expect(readFileSync(join(dest, 'etc/systemd/system/swamp-drain.timer'), 'utf8')).toContain('OnUnitActiveSec=1min');
   expect(readFileSync(join(dest, PREFIX, 'share/swamp-backend/cron/swamp-backend'), 'utf8')).toContain(`${PREFIX}/bin/launchassessment --drain`);
+  // the cleanup pass: a systemd timer, or the cron line
+  expect(readFileSync(join(dest, 'etc/systemd/system/swamp-cleanup.service'), 'utf8')).toContain(`ExecStart=${PREFIX}/bin/swampctl cleanup`);
+  expect(readFileSync(join(dest, 'etc/systemd/system/swamp-cleanup.timer'), 'utf8')).toContain('OnUnitActiveSec=1h');
+  expect(readFileSync(join(dest, PREFIX, 'share/swamp-backend/cron/swamp-backend'), 'utf8')).toContain(`${PREFIX}/bin/swampctl cleanup`);
   expect(readFileSync(join(dest, 'etc/logrotate.d/swamp-backend'), 'utf8')).toContain(`${PREFIX}/log/*.log`);
   expect(existsSync(join(dest, PREFIX, 'etc/swamp.conf.example'))).toBe(true);
 });
 
 test('the installed binary runs with no node anywhere on the PATH', () => {
   const bin = join(dest, PREFIX, 'bin');
-  for (const name of ['killjob', 'launchassessment', 'launchviewer', 'monitorjob', 'jobhook']) {
+  for (const name of ['killjob', 'launchassessment', 'launchviewer', 'monitorjob', 'jobhook', 'swampctl']) {
     const r = spawnSync(join(bin, name), ['--help'], { env: { PATH: '/nonexistent', HOME: '/nonexistent' }, encoding: 'utf8', timeout: 20_000 });
     expect({ name, status: r.status }).toEqual({ name, status: 0 });
     expect(r.stdout.length).toBeGreaterThan(0);
@@ -94,6 +98,7 @@ test('make uninstall removes what install put there and keeps local files', () =
   expect(existsSync(join(dest, PREFIX, 'bin/swamp'))).toBe(false);
   expect(() => lstatSync(join(dest, 'usr/local/bin/kill_run'))).toThrow();
   expect(existsSync(join(dest, 'etc/systemd/system/swamp-drain.service'))).toBe(false);
+  expect(existsSync(join(dest, 'etc/systemd/system/swamp-cleanup.timer'))).toBe(false);
   expect(existsSync(join(dest, PREFIX, 'etc/swamp.conf'))).toBe(true);
   expect(existsSync(join(dest, PREFIX, 'log/keep.log'))).toBe(true);
 });
