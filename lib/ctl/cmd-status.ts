@@ -6,11 +6,21 @@ import { reconcile, RUN_STATES, type RunState, type RunView } from './model.js';
 import { takeSnapshot } from './snapshot.js';
 import { renderStatus, statusDoc, statusTsv } from './status.js';
 import { timerPasses } from './timers.js';
+import { readJournal, type JournalBacklog } from './journal.js';
+import { toSwampError } from '../errors/index.js';
 import { isoSeconds } from './render.js';
 import type { CtlEnv } from './env.js';
 
 function swampOn(state: string | undefined): boolean {
   return state !== undefined && ['1', 'yes', 'true', 'on', 'y'].includes(state.trim().toLowerCase());
+}
+
+function journalOf(dir: string, now: number): JournalBacklog | { error: string } {
+  try {
+    return readJournal(dir, now);
+  } catch (e) {
+    return { error: toSwampError(e).message };
+  }
 }
 
 /** One snapshot per round (O(1) HTCondor calls each); `--watch` redraws a terminal, `--json` prints JSON lines. */
@@ -20,7 +30,7 @@ export async function statusCommand(env: CtlEnv, o: { watch?: number; count?: nu
     env.calls.reset();
     const snap = await takeSnapshot(env.settings);
     const pic = reconcile(snap);
-    const doc = statusDoc(snap, pic, { swampOn: swampOn(env.settings.swampState), timers: timerPasses(env.settings.logDir), htcondorCalls: env.calls.total() });
+    const doc = statusDoc(snap, pic, { swampOn: swampOn(env.settings.swampState), timers: timerPasses(env.settings.logDir), journal: journalOf(env.settings.outboxDir, snap.now), htcondorCalls: env.calls.total() });
     if (env.json) await writeOut(formatJson(doc, tty && o.watch === undefined), env.out);
     else if (tty) await writeOut(`${o.watch !== undefined ? '\x1b[2J\x1b[H' : ''}${renderStatus(doc, await colorsFor(env.out))}`, env.out);
     else await writeOut(`${statusTsv(doc)}${o.watch !== undefined ? '\n' : ''}`, env.out);

@@ -16,6 +16,7 @@ import type { DbOptions } from '../db/index.js';
 import type { HTCondorContext, ToolCall } from '../htcondor/index.js';
 import { trimSlash } from '../config/index.js';
 import { launchSettings } from '../submission/settings.js';
+import { Outbox } from '../outbox/store.js';
 
 export interface CleanupSettings {
   resultsDays: number;
@@ -29,6 +30,8 @@ export interface CleanupSettings {
 export interface CtlSettings {
   configPath: string;
   runDir: string;
+  /** The journal of owed DB/collector changes and kill intents (lib/outbox). */
+  outboxDir: string;
   logDir: string;
   resultsFolder: string;
   dockerImagesFile: string;
@@ -44,6 +47,7 @@ export function ctlSettings(c: SwampConfig, onCall?: (call: ToolCall) => void): 
   return {
     configPath: c.file,
     runDir: l.runDir,
+    outboxDir: Outbox.forRunDir(l.runDir, c.string('outboxDir')).dir,
     logDir: l.logDir,
     resultsFolder: trimSlash(l.resultsFolder),
     dockerImagesFile: l.dockerImagesFile,

@@ -5,6 +5,7 @@ import type { Colors } from '../cli/output.js';
 import { RUN_STATES, type Inconsistency, type Picture, type RunState, type Snapshot } from './model.js';
 import { ago, mark } from './render.js';
 import type { TimerPass } from './timers.js';
+import type { JournalBacklog } from './journal.js';
 
 export interface StatusDoc {
   version: 1;
@@ -14,11 +15,13 @@ export interface StatusDoc {
   counts: Record<RunState, number>;
   viewersUp: { project: string; viewers: string[] }[];
   timers: { drain: TimerPass; cleanup: TimerPass };
+  /** What is still owed to the DB or the collector, and kills not yet carried out; `error` when unreadable. */
+  journal: JournalBacklog | { error: string };
   inconsistencies: Inconsistency[];
   htcondorCalls: number;
 }
 
-export function statusDoc(snap: Snapshot, pic: Picture, o: { swampOn: boolean; timers: StatusDoc['timers']; htcondorCalls: number }): StatusDoc {
+export function statusDoc(snap: Snapshot, pic: Picture, o: { swampOn: boolean; timers: StatusDoc['timers']; journal: StatusDoc['journal']; htcondorCalls: number }): StatusDoc {
   const src = (name: Snapshot['errors'][number]['source']): string => snap.errors.find((e) => e.source === name)?.message ?? 'ok';
   return {
     version: 1,
@@ -28,6 +31,7 @@ export function statusDoc(snap: Snapshot, pic: Picture, o: { swampOn: boolean; t
     counts: pic.counts,
     viewersUp: pic.viewersUp,
     timers: o.timers,
+    journal: o.journal,
     inconsistencies: pic.inconsistencies,
     htcondorCalls: o.htcondorCalls,
   };
@@ -61,6 +65,7 @@ export function renderStatus(d: StatusDoc, c: Colors): string {
     return `${mark(level, c)} ${name} ${p.lastPass === null ? 'no pass found' : `last pass ${ago(p.ageSeconds)}`}`;
   };
   out.push(`${c.bold('Timers')}    ${t('drain')}   ${t('cleanup')}`);
+  out.push(`${c.bold('Journal')}   ${journalLine(d.journal, c)}`);
   out.push('');
   if (d.inconsistencies.length === 0) {
     out.push(`${mark('pass', c)} no inconsistencies between the DB, the queue and the collector`);
@@ -73,6 +78,14 @@ export function renderStatus(d: StatusDoc, c: Colors): string {
   return `${out.join('\n')}\n`;
 }
 
+/** Anything owed is a warning (the drain delivers it on its next pass); an unreadable journal fails. */
+function journalLine(j: StatusDoc['journal'], c: Colors): string {
+  if ('error' in j) return `${mark('fail', c)} ${j.error}`;
+  const level = j.owed === 0 && j.pendingKills === 0 ? 'pass' : 'warn';
+  const owed = j.owed === 0 ? 'nothing owed' : `${j.owed} change${j.owed === 1 ? '' : 's'} owed for ${j.runs} run${j.runs === 1 ? '' : 's'}, oldest ${ago(j.oldestAgeSeconds)}`;
+  return `${mark(level, c)} ${owed}; ${j.pendingKills} kill${j.pendingKills === 1 ? '' : 's'} pending`;
+}
+
 /** Plain text for pipes: one `key<TAB>value` line per fact, then one line per inconsistency. */
 export function statusTsv(d: StatusDoc): string {
   const lines: string[] = [`swamp\t${d.swampOn ? 'on' : 'off'}`];
@@ -80,6 +93,8 @@ export function statusTsv(d: StatusDoc): string {
   for (const st of RUN_STATES) lines.push(`runs.${st}\t${d.counts[st]}`);
   for (const p of d.viewersUp) lines.push(`viewers.up\t${p.project}\t${p.viewers.join(',')}`);
   for (const name of ['drain', 'cleanup'] as const) lines.push(`timer.${name}\t${d.timers[name].lastPass ?? ''}\t${d.timers[name].ageSeconds ?? ''}`);
+  if ('error' in d.journal) lines.push(`journal.error\t${d.journal.error}`);
+  else lines.push(`journal.owed\t${d.journal.owed}\t${d.journal.runs}\t${d.journal.oldestAgeSeconds ?? ''}`, `journal.kills\t${d.journal.pendingKills}`);
   for (const i of d.inconsistencies) lines.push(`inconsistency\t${i.kind}\t${i.id}\t${i.detail}`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,3 +1,6 @@
+import { readJournal, summarizeJournal } from '../../../lib/ctl/journal.js';
+import { Outbox } from '../../../lib/outbox/store.js';
+import { recordKillIntent } from '../../../lib/outbox/kill-intent.js';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +93,7 @@ test('status screen and its tab-separated form', () => {
     counts: { waiting: 1, queued: 2, running: 3, held: 1, finishing: 0, orphan: 1, stuck: 0 },
     viewersUp: [{ project: 'p1', viewers: ['CodeDX'] }],
     timers: { drain: { lastPass: '2026-12-06T08:59:30.000Z', ageSeconds: 30 }, cleanup: { lastPass: null, ageSeconds: null } },
+    journal: { owed: 3, runs: 2, oldestAgeSeconds: 90, pendingKills: 1 },
     inconsistencies: [{ kind: 'db-active-no-job', id: 'x', detail: 'gone' }],
     htcondorCalls: 3,
   };
@@ -102,6 +106,38 @@ test('status screen and its tab-separated form', () => {
   expect(statusTsv(d)).toContain('runs.running\t3\n');
   expect(statusTsv(d)).toContain('inconsistency\tdb-active-no-job\tx\tgone\n');
   expect(statusTsv(d)).toContain('source.collector\tdown\n');
+  expect(screen).toContain('Journal   ▲ 3 changes owed for 2 runs, oldest 90 s ago; 1 kill pending');
+  expect(statusTsv(d)).toContain('journal.owed\t3\t2\t90\njournal.kills\t1\n');
+  const clear = renderStatus({ ...d, journal: { owed: 0, runs: 0, oldestAgeSeconds: null, pendingKills: 0 } }, NO_COLORS);
+  expect(clear).toContain('Journal   ● nothing owed; 0 kills pending');
+  expect(renderStatus({ ...d, journal: { error: 'cannot list /x: EACCES' } }, NO_COLORS)).toContain('Journal   ✗ cannot list /x: EACCES');
+});
+
+test('journal backlog: owed changes, their runs, the oldest, pending kills', () => {
+  const now = Date.parse('2026-12-06T09:00:00Z') / 1000;
+  expect(summarizeJournal([], 0, now)).toEqual({ owed: 0, runs: 0, oldestAgeSeconds: null, pendingKills: 0 });
+  const owed = [
+    { runId: 'a', created: '2026-12-06T08:58:00Z' },
+    { runId: 'a', created: '2026-12-06T08:59:00Z' },
+    { runId: 'b', created: 'not a time' },
+  ];
+  expect(summarizeJournal(owed, 2, now)).toEqual({ owed: 3, runs: 2, oldestAgeSeconds: 120, pendingKills: 2 });
+});
+
+test('journal backlog read from a real outbox directory', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ctl-outbox-'));
+  try {
+    const box = new Outbox(dir).ensure();
+    box.put('30-status', { kind: 'status', runId: 'run-1', status: 'Finished', final: true });
+    box.put('40-flags', { kind: 'flags', runId: 'run-1', complete: true, launchOff: true });
+    recordKillIntent(box, 'run-2', undefined);
+    const j = readJournal(dir, Date.now() / 1000);
+    expect(j).toMatchObject({ owed: 2, runs: 1, pendingKills: 1 });
+    expect(j.oldestAgeSeconds).toBeLessThan(60);
+    expect(readJournal(join(dir, 'absent'), Date.now() / 1000)).toEqual({ owed: 0, runs: 0, oldestAgeSeconds: null, pendingKills: 0 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('last log line of a timer, from the tail only', () => {
