@@ -305,7 +305,11 @@ test('a launch that cannot submit (no VM or docker viewer image) ends at ERROR -
   const instance = randomUUID();
   const id = `vrun_${project}_CodeDX`;
   vruns.push(id);
-  const conf = tree.variant('vm-viewer', ['master.viewer.type = VM', `platformImagesDir = ${store}/no-images`]);
+  // neither a VM image nor a docker image: a VM preference falls back to docker images (legacy
+  // order), and the harness's docker images file lists the locally built platform image
+  const noDockerImages = join(store, 'no-docker-images.txt');
+  await writeFile(noDockerImages, '');
+  const conf = tree.variant('vm-viewer', ['master.viewer.type = VM', `platformImagesDir = ${store}/no-images`, `dockerImagesFile = ${noDockerImages}`]);
   const r = runProgram(tree, 'launch_viewer', ['--viewer_name', 'CodeDX', '--project', project, '--viewer_uuid', instance, '--config', conf, '--nodetached']);
   expect(r.stdout).toBe('');
   expect(r.status).toBe(66);
