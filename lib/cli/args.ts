@@ -64,6 +64,19 @@ export type OptionValues<S extends ProgramSpec> = {
   [O in S['options'][number] as DestOf<O>]?: ValueOf<O>;
 };
 
+/**
+ * How argv is trusted. `admin`: a person at a shell (every form, `--help`, repeats as the spec says).
+ * `database`: the program was started under a name the database calls (execute_execution_record,
+ * launch_viewer, kill_run) and argv is data built from table values: every option at most once (unless
+ * the spec repeats it), no `--help`/`-help` (a UsageError whose message carries the usage line: stderr,
+ * exit 2, never stdout). The caller's spec holds only the legacy options (no --config, --debug, ...).
+ */
+export type ArgvTrust = 'admin' | 'database';
+
+export interface ParseOptions {
+  readonly trust?: ArgvTrust;
+}
+
 export interface ParsedArgs<S extends ProgramSpec> {
   options: OptionValues<S>;
   /** Positional arguments in order (declared ones first; extra ones are a UsageError). */
@@ -135,8 +148,11 @@ interface Normalized {
 }
 
 /** Resolves Getopt::Long forms into canonical commander tokens (pure; exported for tests). */
-export function normalizeArgv(spec: ProgramSpec, argv: readonly string[]): Normalized {
+export function normalizeArgv(spec: ProgramSpec, argv: readonly string[], opts: ParseOptions = {}): Normalized {
   const table = buildNameTable(spec);
+  const fromDb = opts.trust === 'database';
+  // under database trust: how often each destination was given (a repeat is an injected option)
+  const seenDest = new Set<string>();
   const tokens: string[] = [];
   const positionals: string[] = [];
   let help = false;
@@ -159,11 +175,16 @@ export function normalizeArgv(spec: ProgramSpec, argv: readonly string[]): Norma
     if (nameText === '' || !NAME_RE.test(nameText)) throw new UsageError(`unknown option: ${JSON.stringify(arg.slice(0, 80))}`, { option: arg.slice(0, 80) });
     // --help only spelled out: "-h" must stay a prefix of --hard for kill_run, as in the legacy.
     if (nameText.toLowerCase() === 'help' && !table.has('help')) {
+      if (fromDb) throw new UsageError(`${arg.slice(0, 10)} is not accepted from the database; ${usageLine(spec)}`, { option: 'help' });
       help = true;
       continue;
     }
     const { opt, negated } = resolveName(table, nameText, shown);
     const dest = destOf(opt);
+    if (fromDb && opt.repeat !== true) {
+      if (seenDest.has(dest)) throw new UsageError(`option --${opt.name} given more than once (refused from the database)`, { option: opt.name });
+      seenDest.add(dest);
+    }
     if (opt.type === 'flag' || opt.type === 'negatable') {
       if (inline !== undefined) throw new UsageError(`option --${opt.name} does not take an argument`, { option: opt.name });
       tokens.push(negated ? `--no-${dest}` : `--${dest}`);
@@ -197,8 +218,8 @@ export function normalizeArgv(spec: ProgramSpec, argv: readonly string[]): Norma
  * Parses argv (without node and script: `process.argv.slice(2)`) against a declarative spec.
  * Throws UsageError for anything Getopt::Long would have complained about, and for extra positionals.
  */
-export async function parseArgv<S extends ProgramSpec>(spec: S, argv: readonly string[]): Promise<ParsedArgs<S>> {
-  const norm = normalizeArgv(spec, argv);
+export async function parseArgv<S extends ProgramSpec>(spec: S, argv: readonly string[], opts: ParseOptions = {}): Promise<ParsedArgs<S>> {
+  const norm = normalizeArgv(spec, argv, opts);
   const cmd = await buildCommand(spec);
   if (norm.help) return { options: {} as OptionValues<S>, positionals: [], help: cmd.helpInformation() };
   const declared = spec.positionals ?? [];
@@ -222,6 +243,21 @@ export async function parseArgv<S extends ProgramSpec>(spec: S, argv: readonly s
     if (raw[attr] !== undefined) options[dest] = raw[attr];
   }
   return { options: options as OptionValues<S>, positionals: norm.positionals };
+}
+
+/** One line `usage: <name> --opt <value> ... [positional]` from a spec (for stderr, never stdout). */
+export function usageLine(spec: ProgramSpec): string {
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  for (const o of spec.options) {
+    const dest = destOf(o);
+    if (seen.has(dest)) continue;
+    seen.add(dest);
+    const v = o.type === 'flag' || o.type === 'negatable' ? '' : o.optionalValue !== undefined ? ' [<value>]' : ' <value>';
+    parts.push(`[--${o.name}${v}]${o.repeat ? '...' : ''}`);
+  }
+  for (const p of spec.positionals ?? []) parts.push(p.required ? `<${p.name}>` : `[${p.name}]`);
+  return `usage: ${spec.name} ${parts.join(' ')}`.trimEnd();
 }
 
 // commander camel-cases attribute names on '-'; remember the way back to our dest names.

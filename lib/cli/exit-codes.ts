@@ -33,6 +33,11 @@ export interface RunProgramOptions {
   logger?: Logger | (() => Logger | undefined);
   /** Where the one-line error message goes (default process.stderr; never stdout). */
   stderr?: { write(s: string): unknown };
+  /**
+   * Under the names the database calls (docs/security.md): a usage error is logged as
+   * `refused from the database, <nothing>: <message>` with the argv (JSON-escaped in the log line).
+   */
+  fromDatabase?: { nothing: string; argv: readonly string[] };
 }
 
 function resolveLogger(l: RunProgramOptions['logger']): Logger {
@@ -63,7 +68,11 @@ export async function runProgram(main: () => Promise<number | void> | number | v
     if (err.kind === 'already-done') {
       log.info(err.message, { kind: err.kind, ...err.details });
     } else {
-      log.error(err.message, { kind: err.kind, exitCode: code, details: err.details, err: err.kind === 'internal' ? (err.cause ?? err) : undefined });
+      const db = opts.fromDatabase;
+      const refused = db !== undefined && err.kind === 'usage';
+      log.error(refused ? `refused from the database, ${db.nothing}: ${err.message}` : err.message, {
+        kind: err.kind, exitCode: code, details: err.details, err: err.kind === 'internal' ? (err.cause ?? err) : undefined, ...(refused ? { argv: [...db.argv] } : {}),
+      });
       const out = opts.stderr ?? process.stderr;
       try {
         out.write(`${opts.program}: ${oneLine(err.message)}\n`);

@@ -4,3 +4,5 @@ export * from './exit-codes.js';
 export * from './detach.js';
 export * from './output.js';
 export * from './ids.js';
+export * from './trust.js';
+export * from './values.js';

@@ -3,8 +3,9 @@
  * The parser itself is pure (./parse.ts); this file adds the one synchronous read (a few hundred
  * bytes, done once per process, so a promise would only cost start-up time).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { readConfiguredFile } from './file.js';
 import { ConfigError } from '../errors/index.js';
 import { ConfigSyntaxError, parseConfigText, type ConfigEntry } from './parse.js';
 import { DsnError, parseDsn, type DbEndpoint } from './dsn.js';
@@ -17,26 +18,56 @@ export const DEFAULT_CONFIG_PATH = '/opt/swamp/etc/swamp.conf';
 export const DEFAULT_LOG_DIR = '/opt/swamp/log';
 export const DEFAULT_RUN_DIR = '/opt/swamp/run';
 export const CONFIG_ENV = 'SWAMP_CONFIG';
+export const DEFAULT_HTCONDOR_TOOL_DIR = '/usr/bin';
 
-export type ConfigSource = 'option' | 'env' | 'default' | 'text';
+export type ConfigSource = 'option' | 'env' | 'default' | 'installed' | 'text';
+
+export interface ConfigLookup {
+  path?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  argv0?: string;
+  execPath?: string;
+  /** For tests. */
+  exists?: (p: string) => boolean;
+  readFile?: (p: string) => string | undefined;
+  /**
+   * `installed`: the program runs under a name the database calls; only the file beside the install
+   * counts (`<dir of the name called>/../etc/swamp.conf`, then `<dir of the real binary>/../etc/`):
+   * no `--config`, no $SWAMP_CONFIG, no job ad, whatever the caller's argv or environment say
+   * (docs/security.md).
+   */
+  only?: 'installed';
+}
+
+/** `<dir>/../etc/swamp.conf` beside the name called (a symlink in <prefix>/bin) and the real binary. */
+export function installedConfigCandidates(argv0: string = process.argv0, execPath: string = process.execPath): string[] {
+  const out: string[] = [];
+  for (const start of [argv0, execPath]) {
+    if (!start.includes('/')) continue;
+    out.push(join(dirname(resolve(start)), '..', 'etc', 'swamp.conf'));
+    try {
+      out.push(join(dirname(realpathSync(start)), '..', 'etc', 'swamp.conf'));
+    } catch {
+      /* not there: the candidates above are enough */
+    }
+  }
+  return [...new Set(out)];
+}
 
 /**
  * Where the configuration comes from, the one look-up of every program: `--config`, then
  * $SWAMP_CONFIG, then SWAMP_CONFIG of the job's own environment in the starter's copy of the job ad
  * ($_CONDOR_JOB_AD: HTCondor starts PreCmd/PostCmd WITHOUT the job's environment, measured on the
  * local pool: only `+PreEnvironment`/`+PostEnvironment` reach them), then the installed default, then
- * `<dir of the program>/../etc/swamp.conf`. `exists`/`readFile` are for tests.
+ * `<dir of the program>/../etc/swamp.conf`. Under the database-called names (`only: 'installed'`)
+ * only the installed place beside the program.
  */
-export function resolveConfigPath(
-  opts: {
-    path?: string | undefined;
-    env?: NodeJS.ProcessEnv;
-    argv0?: string;
-    execPath?: string;
-    exists?: (p: string) => boolean;
-    readFile?: (p: string) => string | undefined;
-  } = {},
-): { path: string; source: ConfigSource } {
+export function resolveConfigPath(opts: ConfigLookup = {}): { path: string; source: ConfigSource } {
+  if (opts.only === 'installed') {
+    const exists = opts.exists ?? existsSync;
+    const found = installedConfigCandidates(opts.argv0, opts.execPath).find((p) => exists(p));
+    return { path: found ?? join(dirname(resolve(opts.execPath ?? process.execPath)), '..', 'etc', 'swamp.conf'), source: 'installed' };
+  }
   if (opts.path !== undefined && opts.path !== '') return { path: opts.path, source: 'option' };
   const env = opts.env ?? process.env;
   const exists = opts.exists ?? existsSync;
@@ -101,16 +132,10 @@ export function ownBinDir(execPath: string = process.execPath): string | undefin
 }
 
 /** Reads and parses the configuration. Any failure is a ConfigError naming the file (and line). */
-export function loadConfig(opts: { path?: string | undefined; env?: NodeJS.ProcessEnv } = {}): SwampConfig {
+export function loadConfig(opts: ConfigLookup = {}): SwampConfig {
   const { path, source } = resolveConfigPath(opts);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (code ?? String(e));
-    throw new ConfigError(`cannot read config file ${path}: ${why}`, { file: path, source, code }, { cause: e });
-  }
+  // Bounded, regular files only, owned by root or us and not writable by others (lib/config/file.ts).
+  const text = readConfiguredFile(path, { trusted: true, what: 'config file' });
   return configFromText(text, path, source);
 }
 
@@ -288,6 +313,25 @@ export class SwampConfig {
     return this.string('resultsFolder', '/swamp/working/results/');
   }
 
+  /**
+   * Directories result files, package archives and viewer databases named on a database command line
+   * may be read from (docs/security.md): `trustedDataDirs` (blank-separated absolute directories,
+   * default `/swamp/`, the legacy data tree), plus `projectsFolder` and `resultsFolder` when set.
+   */
+  get dataRoots(): string[] {
+    const listed = this.string('trustedDataDirs', '/swamp/').split(/[\t ]+/).filter((d) => d !== '');
+    for (const d of listed) if (!d.startsWith('/')) throw this.invalid('trustedDataDirs', `${JSON.stringify(d)} is not an absolute directory`);
+    const extra = [this.string('projectsFolder'), this.string('resultsFolder')].filter((d): d is string => d !== undefined && d.startsWith('/'));
+    return [...new Set([...listed, ...extra])];
+  }
+
+  /** Where a Native report may be written (`--outdir` below it): `outgoingFolder`, default /swamp/outgoing/. */
+  get outgoingRoots(): string[] {
+    const d = this.string('outgoingFolder', '/swamp/outgoing/');
+    if (!d.startsWith('/')) throw this.invalid('outgoingFolder', 'expected an absolute directory');
+    return [d];
+  }
+
   get reportUrl(): string {
     return this.string('reporturl', 'https://HOSTNAME/results');
   }
@@ -299,13 +343,23 @@ export class SwampConfig {
     return this.string('htcondor_root');
   }
 
-  /** Environment additions for HTCondor tools, as setHTCondorEnvironment did. Empty when no root. */
-  htcondorEnv(base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  /**
+   * Environment additions for HTCondor tools: `CONDOR_CONFIG=<root>/etc/condor_config` when
+   * `htcondor_root` is set. Unlike the legacy setHTCondorEnvironment, no directory is put on PATH or
+   * PYTHONPATH: the tools are started by absolute path (htcondorToolDir), so a configured directory
+   * can never decide which other program a `condor_*` call or its children find.
+   */
+  htcondorEnv(): Record<string, string> {
     const root = this.htcondorRoot?.replace(/\/+$/, '');
     if (!root) return {};
-    const path = `${root}/bin:${root}/sbin${base.PATH ? `:${base.PATH}` : ''}`;
-    const py = `${root}/lib/python${base.PYTHONPATH ? `:${base.PYTHONPATH}` : ''}`;
-    return { PATH: path, CONDOR_CONFIG: `${root}/etc/condor_config`, PYTHONPATH: py };
+    return { CONDOR_CONFIG: `${root}/etc/condor_config` };
+  }
+
+  /** Directory of the condor_* programs: `<htcondor_root>/bin`, else /usr/bin (Debian and RHEL packages). */
+  get htcondorToolDir(): string {
+    const root = this.htcondorRoot?.replace(/\/+$/, '');
+    if (root && !root.startsWith('/')) throw this.invalid('htcondor_root', 'expected an absolute directory');
+    return root ? `${root}/bin` : DEFAULT_HTCONDOR_TOOL_DIR;
   }
 
   get htcondorCollectorHost(): string | undefined {

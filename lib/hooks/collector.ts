@@ -16,7 +16,7 @@ export const ADVERTISE_TIMEOUT_MS = 30_000;
 
 /** Where ads go: the SWAMP collector of the config (pure; tests check it). */
 export function collectorContext(config: SwampConfig, timeoutMs = ADVERTISE_TIMEOUT_MS): HTCondorContext {
-  const ctx: HTCondorContext = { env: config.htcondorEnv(), timeoutMs };
+  const ctx: HTCondorContext = { env: config.htcondorEnv(), toolDir: config.htcondorToolDir, timeoutMs };
   const pool = config.htcondorPool?.collectorHost;
   if (pool !== undefined) ctx.pool = pool;
   return ctx;

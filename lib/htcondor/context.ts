@@ -20,7 +20,7 @@ export interface HTCondorContext {
   env?: Record<string, string>;
   /** Per-call timeout (default 30 s). */
   timeoutMs?: number;
-  /** Directory holding the condor_* programs; unset = looked up on PATH (env.PATH if given). */
+  /** Directory holding the condor_* programs; unset = DEFAULT_TOOL_DIR. Never a PATH search. */
   toolDir?: string;
   /** Called after every tool call (counting HTCondor calls per operation, logging). */
   onCall?: (call: ToolCall) => void;
@@ -29,27 +29,21 @@ export interface HTCondorContext {
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
- * The environment legacy `setHTCondorEnvironment` builds from swamp.conf's `htcondor_root` (mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm setHTCondorEnvironment):
- * `<root>/bin:<root>/sbin` before PATH, `CONDOR_CONFIG=<root>/etc/condor_config`, PYTHONPATH. Our local
- * pool's host directory (/opt/swamp-condor/host) has that layout, so it works as an htcondor_root too.
+ * The context for an HTCondor installation under `root` (the layout of swamp.conf's `htcondor_root`):
+ * tools started as `<root>/bin/<tool>`, `CONDOR_CONFIG=<root>/etc/condor_config`. Nothing is put on
+ * PATH (the legacy setHTCondorEnvironment of mirswamp/services perl/agents/lib/SWAMP/vmu_Support.pm prepended `<root>/bin:<root>/sbin`): docs/security.md.
  */
-export function contextFromHtcondorRoot(root: string, base: HTCondorContext = {}, inherited: NodeJS.ProcessEnv = process.env): HTCondorContext {
-  const path = [join(root, 'bin'), join(root, 'sbin'), inherited.PATH ?? '/usr/bin:/bin'].join(':');
-  const py = join(root, 'lib', 'python');
-  return {
-    ...base,
-    env: {
-      ...base.env,
-      PATH: path,
-      CONDOR_CONFIG: join(root, 'etc', 'condor_config'),
-      PYTHONPATH: inherited.PYTHONPATH ? `${py}:${inherited.PYTHONPATH}` : py,
-    },
-  };
+export function contextFromHtcondorRoot(root: string, base: HTCondorContext = {}): HTCondorContext {
+  return { ...base, toolDir: join(root, 'bin'), env: { ...base.env, CONDOR_CONFIG: join(root, 'etc', 'condor_config') } };
 }
+
+/** Where the tools are when nothing says otherwise (Debian and RHEL HTCondor packages). */
+export const DEFAULT_TOOL_DIR = '/usr/bin';
 
 /** The program to start for a tool. */
 export function toolPath(ctx: HTCondorContext, tool: string): string {
-  return ctx.toolDir === undefined ? tool : join(ctx.toolDir, tool);
+  if (!/^condor_[a-z_]+$/.test(tool)) throw new TypeError(`not an HTCondor tool name: ${JSON.stringify(tool)}`);
+  return join(ctx.toolDir ?? DEFAULT_TOOL_DIR, tool);
 }
 
 /** `-name <schedd> [-pool <cm>]` for schedd-facing tools (condor_q, condor_rm, condor_submit, ...). */

@@ -35,7 +35,7 @@ export function dispatch(argv0: string, argv: readonly string[]): void {
   delete process.env[PROGRAM_ENV];
   program
     .load()
-    .then((main) => main(args))
+    .then((main) => main(args, name))
     .then(
       (code) => {
         process.exitCode = code;

@@ -9,9 +9,10 @@
  * the job (lib/kill). Exit codes: 0 started (or nothing to do: no id); 2 invalid id (nothing run, the DB
  * reports ERROR); 75 the worker could not start; others per docs/cli-conventions.md.
  */
-import { COMMON_OPTIONS, detachOrContinue, exitCodeFor, parseArgv, runProgram, writeOut, type ProgramSpec } from '../cli/index.js';
+import { argvTrust, COMMON_OPTIONS, detachOrContinue, exitCodeFor, parseArgv, runProgram, writeOut, type OptionValues, type ProgramSpec } from '../cli/index.js';
 import { toSwampError } from '../errors/index.js';
 import { createLogger, nullLogger, type Logger } from '../log/index.js';
+import { installedLogger } from './db-entry.js';
 
 const SPEC = {
   name: 'killjob',
@@ -24,6 +25,15 @@ const SPEC = {
   ],
 } as const satisfies ProgramSpec;
 
+/** Under `kill_run` (the database's name): the legacy options only, each at most once. */
+const DB_SPEC = {
+  name: 'kill_run',
+  options: SPEC.options.filter((o) => o.name === 'execution_record_uuid' || o.name === 'hard'),
+} as const satisfies ProgramSpec;
+
+/** `--hard` values the web and the delete trigger send (PARAM_BOOL, 1); anything else is refused from the DB. */
+const HARD_WORDS = ['', '0', '1', 'true', 'false'] as const;
+
 /** Legacy wait limit for the job to leave the queue. */
 const WAIT_MS = 180_000;
 /** How long the worker retries a kill the schedd cannot carry out now (swamp.conf kill_retry_seconds). */
@@ -31,21 +41,29 @@ const DEFAULT_KILL_RETRY_SECONDS = 600;
 /** How long the worker waits for a launch in progress to release the run's lock. */
 const LOCK_WAIT_MS = 120_000;
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], calledAs?: string): Promise<number> {
   let log: Logger = nullLogger;
+  const trust = argvTrust(calledAs);
+  const fromDb = trust === 'database';
   // runProgram (lib/cli/exit-codes.ts) maps what is thrown to the exit code, the log and one stderr line.
   return runProgram(async () => {
-    const parsed = await parseArgv(SPEC, argv);
+    // From the database: the installed config and the log first, so a refused argv is logged.
+    if (fromDb) log = await installedLogger('killjob');
+    const parsed = fromDb ? await parseArgv(DB_SPEC, argv, { trust }) : await parseArgv(SPEC, argv);
     if (parsed.help !== undefined) {
       await writeOut(parsed.help);
       return 0;
     }
-    const o = parsed.options;
+    const o: OptionValues<typeof SPEC> = parsed.options;
     const { loadConfig, resolveConfigPath } = await import('../config/index.js');
-    const configPath = resolveConfigPath({ path: o.config }).path;
+    const configPath = resolveConfigPath(fromDb ? { only: 'installed' } : { path: o.config }).path;
     const config = loadConfig({ path: configPath });
     log = createLogger({ program: 'killjob', logDir: config.logDir, level: 'trace' });
     log.info('called', { argv: [...argv] });
+    if (fromDb && o.hard !== undefined) {
+      const { checkEnum } = await import('../cli/values.js');
+      checkEnum('hard', o.hard.toLowerCase(), HARD_WORDS);
+    }
 
     const raw = o.execution_record_uuid;
     if (raw === undefined || raw === '') {
@@ -77,9 +95,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
 
     if (o.detached !== false) {
-      const args = ['--execution_record_uuid', target.id, '--config', configPath];
+      // Under kill_run the worker finds the same installed config by itself: no --config from argv.
+      const args = ['--execution_record_uuid', target.id, ...(fromDb ? [] : ['--config', configPath])];
       if (o.hard !== undefined) args.push('--hard', o.hard);
-      if (o.debug) args.push('--debug');
+      if (o.debug && !fromDb) args.push('--debug');
       const role = await detachOrContinue({ logDir: config.logDir, args, logger: runLog });
       if (role === 'parent') return 0;
     }
@@ -108,5 +127,5 @@ export async function main(argv: readonly string[]): Promise<number> {
       await sink.close();
     }
     return 0;
-  }, { program: 'killjob', logger: () => log });
+  }, { program: 'killjob', logger: () => log, ...(fromDb ? { fromDatabase: { nothing: 'nothing killed', argv } } : {}) });
 }

@@ -10,9 +10,10 @@
  * 0 at once; the worker does the launch (lib/assessment/launch.ts). A malformed or hostile id is
  * refused before anything runs: a log line, a stderr line, exit 2, nothing submitted.
  */
-import { COMMON_OPTIONS, detachOrContinue, EXIT_CODES, exitCodeFor, parseArgv, runProgram, writeOut, type ProgramSpec } from '../cli/index.js';
+import { argvTrust, COMMON_OPTIONS, detachOrContinue, EXIT_CODES, exitCodeFor, parseArgv, runProgram, writeOut, type ParsedArgs, type ProgramSpec } from '../cli/index.js';
 import { toSwampError, UsageError } from '../errors/index.js';
 import { createLogger, nullLogger, type Logger } from '../log/index.js';
+import { installedLogger } from './db-entry.js';
 
 const SPEC = {
   name: 'launchassessment',
@@ -27,18 +28,34 @@ const SPEC = {
   positionals: [{ name: 'uuid', description: 'execution record uuid (as execute_execution_record is called by the DB)' }],
 } as const satisfies ProgramSpec;
 
-export async function main(argv: readonly string[]): Promise<number> {
+/**
+ * Under execute_execution_record (the database's name) argv is exactly one run id, as the legacy
+ * wrapper passed only `$1`: no option at all (no --help, --config, --runid), nothing more. The
+ * procedure does not quote the id, so a space in it gives a second argument: refused too.
+ */
+function databaseArgv(argv: readonly string[]): ParsedArgs<typeof SPEC> {
+  const [id] = argv;
+  if (argv.length !== 1 || id === undefined || id.startsWith('-')) {
+    throw new UsageError(`expected exactly one run id from the database, got ${argv.length} argument(s)${id?.startsWith('-') ? ` starting with ${JSON.stringify(id.slice(0, 20))}` : ''}; usage: execute_execution_record <uuid>`, { count: argv.length });
+  }
+  return { options: {}, positionals: [id] };
+}
+
+export async function main(argv: readonly string[], calledAs?: string): Promise<number> {
   let log: Logger = nullLogger;
+  const fromDb = argvTrust(calledAs) === 'database';
   // runProgram (lib/cli/exit-codes.ts) maps what is thrown to the exit code, the log and one stderr line.
   return runProgram(async () => {
-    const parsed = await parseArgv(SPEC, argv);
+    // From the database: the installed config and the log first, so a refused argv is logged.
+    if (fromDb) log = await installedLogger('launchassessment');
+    const parsed = fromDb ? databaseArgv(argv) : await parseArgv(SPEC, argv);
     if (parsed.help !== undefined) {
       await writeOut(parsed.help);
       return 0;
     }
     const o = parsed.options;
     const { loadConfig, resolveConfigPath } = await import('../config/index.js');
-    const configPath = resolveConfigPath({ path: o.config }).path;
+    const configPath = resolveConfigPath(fromDb ? { only: 'installed' } : { path: o.config }).path;
     const config = loadConfig({ path: configPath });
     log = createLogger({ program: 'launchassessment', logDir: config.logDir, ...(o.debug ? { level: 'trace' } : {}) });
 
@@ -76,8 +93,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (o.detached !== false) {
       const role = await detachOrContinue({
         logDir: config.logDir,
-        // The worker gets the resolved config path: it may start under another argv[0].
-        args: ['--runid', id, '--config', configPath, ...(o.debug ? ['--debug'] : [])],
+        // The worker gets the resolved config path: it may start under another argv[0]. Under the
+        // database's name it runs under that name again and finds the installed config by itself.
+        args: fromDb ? [id] : ['--runid', id, '--config', configPath, ...(o.debug ? ['--debug'] : [])],
         logger: log,
       });
       if (role === 'parent') return 0;
@@ -93,7 +111,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       await deps.db.close();
       await deps.owed?.sink.close();
     }
-  }, { program: 'launchassessment', logger: () => log });
+  }, { program: 'launchassessment', logger: () => log, ...(fromDb ? { fromDatabase: { nothing: 'nothing launched', argv } } : {}) });
 }
 
 type Config = import('../config/index.js').SwampConfig;

@@ -14,26 +14,37 @@
  * A CodeDX request whose project or viewer name is not a valid id prints nothing (exit 2): the DB then
  * reports an error instead of a SUCCESS for a launch that cannot happen.
  */
-import { detachOrContinue, exitCodeFor, parseArgv, runProgram, writeOut } from '../cli/index.js';
+import { argvTrust, detachOrContinue, exitCodeFor, parseArgv, runProgram, writeOut } from '../cli/index.js';
 import { toSwampError, UsageError } from '../errors/index.js';
 import { createLogger, nullLogger, type Logger } from '../log/index.js';
 import { LAUNCHVIEWER_SPEC, viewerKind, viewerRequest, type LaunchViewerOptions } from '../viewer/options.js';
+import { installedLogger } from './db-entry.js';
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], calledAs?: string): Promise<number> {
   let log: Logger = nullLogger;
+  const fromDb = argvTrust(calledAs) === 'database';
   // runProgram (lib/cli/exit-codes.ts) maps what is thrown to the exit code, the log and one stderr line.
   return runProgram(async () => {
-    const parsed = await parseArgv(LAUNCHVIEWER_SPEC, argv);
-    if (parsed.help !== undefined) {
-      await writeOut(parsed.help);
-      return 0;
+    let o: LaunchViewerOptions;
+    if (fromDb) {
+      // From the database: the installed config and the log first, so a refused argv is logged.
+      log = await installedLogger('launchviewer');
+      const { LAUNCHVIEWER_DB_SPEC } = await import('../viewer/db-argv.js');
+      o = (await parseArgv(LAUNCHVIEWER_DB_SPEC, argv, { trust: 'database' })).options;
+      await checkFromDatabase(o);
+    } else {
+      const parsed = await parseArgv(LAUNCHVIEWER_SPEC, argv);
+      if (parsed.help !== undefined) {
+        await writeOut(parsed.help);
+        return 0;
+      }
+      o = parsed.options;
     }
-    const o = parsed.options;
     const kind = viewerKind(o.viewer_name);
-    if (kind === 'native') return await native(o);
+    if (kind === 'native') return await native(o, fromDb);
 
     const { loadConfig, resolveConfigPath } = await import('../config/index.js');
-    const configPath = resolveConfigPath({ path: o.config }).path;
+    const configPath = resolveConfigPath(fromDb ? { only: 'installed' } : { path: o.config }).path;
     const config = loadConfig({ path: configPath });
     log = createLogger({ program: 'launchviewer', logDir: config.logDir, ...(o.debug ? { level: 'trace' } : {}) });
 
@@ -59,8 +70,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       const role = await detachOrContinue({
         logDir: config.logDir,
         contractOutput: 'SUCCESS',
-        // The worker gets the resolved config path: it may start under another argv[0].
-        args: [...argv, '--config', configPath],
+        // The worker gets the resolved config path: it may start under another argv[0]. Under the
+        // database's name it runs under that name again and finds the installed config by itself.
+        args: fromDb ? [...argv] : [...argv, '--config', configPath],
         logger: log,
       });
       if (role === 'parent') return 0;
@@ -73,17 +85,35 @@ export async function main(argv: readonly string[]): Promise<number> {
     log.info('viewer request finished', { execrunid: r.execrunid, launch: r.launch, upload: r.upload, clusterId: r.clusterId });
     if (r.error !== undefined && (r.launch === 'failed' || r.launch === 'lookup-failed')) return exitCodeFor(r.error) || 1;
     return r.upload === 'failed' || r.upload === 'timeout' ? 1 : 0;
-  }, { program: 'launchviewer', logger: () => log });
+  }, { program: 'launchviewer', logger: () => log, ...(fromDb ? { fromDatabase: { nothing: 'nothing printed, nothing launched', argv } } : {}) });
+}
+
+/**
+ * Under launch_viewer: every value's shape (lib/viewer/db-argv.ts), then the facts that carry authority
+ * against the database (lib/viewer/authority.ts). ThreadFix and other names need no DB: they are refused
+ * later exactly as the legacy did. Throws a ValidationError/UsageError (exit 2) on the first bad value.
+ */
+async function checkFromDatabase(o: LaunchViewerOptions): Promise<void> {
+  const { loadConfig } = await import('../config/index.js');
+  const { checkDatabaseViewerArgv } = await import('../viewer/db-argv.js');
+  const config = loadConfig({ only: 'installed' });
+  checkDatabaseViewerArgv(o, { data: config.dataRoots, outgoing: config.outgoingRoots });
+  const kind = viewerKind(o.viewer_name);
+  if (kind === 'unsupported') return;
+  const { launchSettings } = await import('../submission/settings.js');
+  const { withDb } = await import('../db/index.js');
+  const { checkCodeDxAuthority, checkNativeAuthority } = await import('../viewer/authority.js');
+  await withDb(launchSettings(config).db, (db) => (kind === 'native' ? checkNativeAuthority(db, o) : checkCodeDxAuthority(db, o)));
 }
 
 /** Native: the transform's output verbatim (the DB's return value), its exit code; never detached. */
-async function native(o: LaunchViewerOptions): Promise<number> {
+async function native(o: LaunchViewerOptions, fromDb: boolean): Promise<number> {
   // The configuration gives the log dir and `<swampDir>/etc` (Scarf_ToolList.json); without one the
   // transform still runs, with the legacy's fixed /opt/swamp/etc, and logs nothing.
   let config: import('../config/index.js').SwampConfig | undefined;
   try {
     const { loadConfig } = await import('../config/index.js');
-    config = loadConfig({ path: o.config });
+    config = fromDb ? loadConfig({ only: 'installed' }) : loadConfig({ path: o.config });
   } catch {
     config = undefined;
   }

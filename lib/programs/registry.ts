@@ -3,7 +3,8 @@
  * (busybox style): the dispatcher picks the entry from the name it was started as, so a 90 MB
  * runtime is shipped once. Entries are loaded lazily so each program pays only for its own imports.
  */
-export type ProgramMain = (argv: readonly string[]) => Promise<number>;
+/** `calledAs`: the name the program was started under (decides how far argv is trusted, lib/cli/trust.ts). */
+export type ProgramMain = (argv: readonly string[], calledAs?: string) => Promise<number>;
 
 export interface ProgramInfo {
   /** Canonical name. */

@@ -44,7 +44,7 @@ export function launchSettings(c: SwampConfig, onCall?: (call: ToolCall) => void
   const env = c.htcondorEnv();
   const pool = c.htcondorPool;
   const timeoutMs = c.int('htcondor_timeout_seconds', 30, { min: 1, max: 3600 }) * 1000;
-  const base: HTCondorContext = { env, timeoutMs, ...(onCall ? { onCall } : {}) };
+  const base: HTCondorContext = { env, toolDir: c.htcondorToolDir, timeoutMs, ...(onCall ? { onCall } : {}) };
   const queueCtx: HTCondorContext = { ...base };
   if (pool?.submitNode !== undefined && pool.manager !== undefined) {
     queueCtx.schedd = pool.submitNode;

@@ -97,7 +97,7 @@ describe('errors name the file and line', () => {
   test('missing file', () => {
     const f = path.join(dir, 'absent.conf');
     expect(() => loadConfig({ path: f })).toThrow(ConfigError);
-    expect(() => loadConfig({ path: f })).toThrow(`cannot read config file ${f}: no such file`);
+    expect(() => loadConfig({ path: f })).toThrow(`cannot use config file ${f}: no such file`);
   });
 
   test('unreadable file', () => {
@@ -165,7 +165,8 @@ describe('typed accessors and legacy defaults', () => {
     expect(empty.agentMonitor).toEqual({ host: 'localhost', port: 8084 });
     expect(empty.sonatypeIntegrator).toBe('SWAMP');
     expect(empty.htcondorRoot).toBeUndefined();
-    expect(empty.htcondorEnv({ PATH: '/usr/bin' })).toEqual({});
+    expect(empty.htcondorEnv()).toEqual({});
+    expect(empty.htcondorToolDir).toBe('/usr/bin');
     expect(empty.htcondorPool).toEqual({ collectorHost: undefined, manager: undefined, submitNode: undefined });
   });
 
@@ -184,13 +185,11 @@ describe('typed accessors and legacy defaults', () => {
     expect(configFromText('preferred_platform_type = docker').preferredPlatformType).toBe('VM');
   });
 
-  test('htcondor_root derives the HTCondor environment', () => {
+  test('htcondor_root gives CONDOR_CONFIG and the tools by absolute path, never a PATH entry', () => {
     const c = configFromText('htcondor_root = /opt/swamp/htcondor/');
-    expect(c.htcondorEnv({ PATH: '/usr/bin', PYTHONPATH: '/p' })).toEqual({
-      PATH: '/opt/swamp/htcondor/bin:/opt/swamp/htcondor/sbin:/usr/bin',
-      CONDOR_CONFIG: '/opt/swamp/htcondor/etc/condor_config',
-      PYTHONPATH: '/opt/swamp/htcondor/lib/python:/p',
-    });
+    expect(c.htcondorEnv()).toEqual({ CONDOR_CONFIG: '/opt/swamp/htcondor/etc/condor_config' });
+    expect(c.htcondorToolDir).toBe('/opt/swamp/htcondor/bin');
+    expect(() => configFromText('htcondor_root = htc').htcondorToolDir).toThrow(/absolute/);
   });
 
   test('condor manager derived from the collector host like the legacy', () => {

@@ -1,9 +1,10 @@
 import { contextFromHtcondorRoot, createCallCounter, poolArgs, scheddArgs, toolPath } from '../../../lib/htcondor/context.js';
 
-test('htcondor_root environment as legacy setHTCondorEnvironment builds it', () => {
-  const ctx = contextFromHtcondorRoot('/opt/htc', { pool: 'cm.example.org' }, { PATH: '/usr/bin', PYTHONPATH: '/p' });
+test('htcondor_root: tools by absolute path and CONDOR_CONFIG, nothing on PATH', () => {
+  const ctx = contextFromHtcondorRoot('/opt/htc', { pool: 'cm.example.org' });
   expect(ctx.pool).toBe('cm.example.org');
-  expect(ctx.env).toEqual({ PATH: '/opt/htc/bin:/opt/htc/sbin:/usr/bin', CONDOR_CONFIG: '/opt/htc/etc/condor_config', PYTHONPATH: '/opt/htc/lib/python:/p' });
+  expect(ctx.toolDir).toBe('/opt/htc/bin');
+  expect(ctx.env).toEqual({ CONDOR_CONFIG: '/opt/htc/etc/condor_config' });
 });
 
 test('remote schedd and collector arguments', () => {
@@ -11,7 +12,8 @@ test('remote schedd and collector arguments', () => {
   expect(scheddArgs({ schedd: 'submit.example.org', pool: 'cm:9618' })).toEqual(['-name', 'submit.example.org', '-pool', 'cm:9618']);
   expect(poolArgs({ schedd: 's' })).toEqual([]);
   expect(poolArgs({ pool: 'cm' })).toEqual(['-pool', 'cm']);
-  expect(toolPath({}, 'condor_q')).toBe('condor_q');
+  expect(toolPath({}, 'condor_q')).toBe('/usr/bin/condor_q');
+  expect(() => toolPath({}, '../x')).toThrow(TypeError);
   expect(toolPath({ toolDir: '/opt/swamp-condor/host/bin' }, 'condor_q')).toBe('/opt/swamp-condor/host/bin/condor_q');
 });
 
