@@ -54,8 +54,21 @@ if [ -f "$ROOT/build/plugin/sys_udf.so" ]; then
   install -d -m 0755 "$DESTDIR$PREFIX/lib/mariadb/plugin"
   install -m 0644 "$ROOT/build/plugin/sys_udf.so" "$DESTDIR$PREFIX/lib/mariadb/plugin/sys_udf.so"
   record "$PREFIX/lib/mariadb/plugin/sys_udf.so"
+  # strict mode (no shell), our three legacy names on the allowlist; root-owned 0644 as the UDF
+  # requires. Written only when absent and never removed: a site's edits stay (docs/udf-strict.md).
+  udfconf="$DESTDIR$PREFIX/lib/mariadb/plugin/sys_udf.conf"
+  if [ ! -e "$udfconf" ]; then
+    {
+      echo "# sys_exec/sys_eval settings (docs/udf-strict.md, docs/security.md). Copy next to the server's"
+      echo "# sys_udf.so (its plugin_dir) or point SWAMP_UDF_CONF at it."
+      echo "mode = strict"
+      for name in execute_execution_record launch_viewer kill_run; do echo "allow = $LEGACY_BINDIR/$name"; done
+    } > "$udfconf"
+    chmod 0644 "$udfconf"
+  fi
 fi
-install -m 0644 "$ROOT/packaging/swamp.conf.example" "$DESTDIR$PREFIX/etc/swamp.conf.example"; record "$PREFIX/etc/swamp.conf.example"
+# 0640: the real swamp.conf made from it holds the DB password (root:<group of the service accounts>)
+install -m 0640 "$ROOT/packaging/swamp.conf.example" "$DESTDIR$PREFIX/etc/swamp.conf.example"; record "$PREFIX/etc/swamp.conf.example"
 install -d -m 0755 "$DESTDIR/etc/systemd/system" "$DESTDIR/etc/logrotate.d" "$DESTDIR$SHARE/cron"
 for u in swamp-drain.service swamp-drain.timer swamp-cleanup.service swamp-cleanup.timer; do
   subst "$ROOT/packaging/systemd/$u" > "$DESTDIR/etc/systemd/system/$u"; chmod 0644 "$DESTDIR/etc/systemd/system/$u"

@@ -20,8 +20,11 @@ layout() {
   d="$ROOT"; while [ "$d" != "/" ]; do chmod o+x "$d" 2>/dev/null || true; d=$(dirname "$d"); done
   framework
   "$ROOT/scripts/local-config.sh" > "$SW/etc/swamp.conf.new"
+  # the DB password is in it: root-owned, readable by the swamp group (mariadbd's children and the
+  # jobs' hooks run as swamp), nobody else; the programs refuse it if group- or world-writable
+  chown "0:$(id -g "$uid")" "$SW/etc/swamp.conf.new"
+  chmod 0640 "$SW/etc/swamp.conf.new"
   mv "$SW/etc/swamp.conf.new" "$SW/etc/swamp.conf"
-  chmod 0644 "$SW/etc/swamp.conf"
   # programs started by mysqld get a bare environment (no SWAMP_CONFIG): they find
   # <dir of the binary>/../etc/swamp.conf, as an install finds /opt/swamp/etc/swamp.conf
   mkdir -p "$ROOT/dist/etc"
@@ -78,6 +81,7 @@ write_env() {
     [ -x "$ROOT/services/condor/pool.sh" ] && "$ROOT/services/condor/pool.sh" env
     echo "export PATH='$ROOT/dist/bin:$LOCAL/bin:$nodebin':\"\$PATH\""
   } > "$LOCAL/env.new"
+  chmod 0600 "$LOCAL/env.new" # the tests' DB password
   mv "$LOCAL/env.new" "$LOCAL/env"
 }
 

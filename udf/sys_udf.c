@@ -27,8 +27,14 @@
  *   exit_status      = wait    # wait (legacy raw status) | code (exit code, 128+N on signal N)
  *   chop_last_byte   = yes     # yes (legacy) | no (return stdout verbatim)
  *   max_output_bytes = 16777216
- *   mode             = shell   # shell (/bin/sh -c cmd, legacy) | strict (no shell, see below)
+ *   mode             = strict  # strict (no shell, see below; the default) | shell (/bin/sh -c cmd, legacy)
  *   allow            = /abs/program   # repeatable; strict mode runs only these programs
+ *   string_commands  = allow   # allow | refuse: refuse = only sys_exec_argv/sys_eval_argv may run anything
+ * The file must be a regular file of at most 64 KiB, owned by root or by mariadbd's user and not
+ * writable by group or others (like sshd's StrictModes); otherwise every statement using the
+ * functions fails. sys_exec_argv(program, arg1, ...) and sys_eval_argv(program, arg1, ...) take each
+ * argument as exactly one argv element: nothing is split, quoted or expanded, so a quote in a value can
+ * never start another argument; they never use a shell and always need the allowlist.
  * Strict mode: the command is split into words like a POSIX shell does with quotes ('...', "...",
  * backslash) but with nothing expanded and no operators; the first word must be an absolute path
  * listed by an allow line (no allow line: our three entry programs in /usr/local/bin); it is executed
@@ -52,6 +58,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -112,6 +119,13 @@ EXPORT my_bool sys_eval_init(UDF_INIT *initid, UDF_ARGS *args, char *message);
 EXPORT void sys_eval_deinit(UDF_INIT *initid);
 EXPORT char *sys_eval(UDF_INIT *initid, UDF_ARGS *args, char *result, unsigned long *length,
                       char *is_null, char *error);
+EXPORT my_bool sys_exec_argv_init(UDF_INIT *initid, UDF_ARGS *args, char *message);
+EXPORT void sys_exec_argv_deinit(UDF_INIT *initid);
+EXPORT long long sys_exec_argv(UDF_INIT *initid, UDF_ARGS *args, char *is_null, char *error);
+EXPORT my_bool sys_eval_argv_init(UDF_INIT *initid, UDF_ARGS *args, char *message);
+EXPORT void sys_eval_argv_deinit(UDF_INIT *initid);
+EXPORT char *sys_eval_argv(UDF_INIT *initid, UDF_ARGS *args, char *result, unsigned long *length,
+                           char *is_null, char *error);
 
 /* ------------------------------------------------------------------ configuration */
 
@@ -121,6 +135,7 @@ typedef struct {
   int chop_last_byte;       /* 1 = legacy */
   size_t max_output;
   int strict;               /* 0 = /bin/sh -c */
+  int refuse_strings;       /* 1 = only the _argv functions run anything */
   int n_allow;
   char *allow[MAX_ALLOW];
 } udf_conf;
@@ -137,6 +152,7 @@ static void conf_defaults(udf_conf *c) {
   c->raw_wait_status = 1;
   c->chop_last_byte = 1;
   c->max_output = 16UL * 1024 * 1024;
+  c->strict = 1; /* the installed default: no shell (docs/udf-strict.md, docs/security.md) */
 }
 
 static void conf_free(udf_conf *c) {
@@ -189,11 +205,30 @@ static int conf_load(udf_conf *c, char *message) {
   char path[PATH_MAX], line[1024];
   FILE *f;
   int lineno = 0;
+  int fd;
+  struct stat st;
   conf_defaults(c);
   conf_path(path, sizeof path);
-  f = fopen(path, "re");
-  if (!f) {
+  /* O_NONBLOCK: a FIFO put in its place must not hang the statement; fstat below refuses it */
+  fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
     if (errno == ENOENT) return conf_default_allow(c) ? (snprintf(message, MYSQL_ERRMSG_SIZE, "sys_udf: out of memory"), -1) : 0;
+    snprintf(message, MYSQL_ERRMSG_SIZE, "sys_udf: cannot read %.300s: %s", path, strerror(errno));
+    return -1;
+  }
+  /* Trusted by owner and mode, like sshd's StrictModes: whoever can write this file decides what
+   * mariadbd runs. Root or mariadbd's own user, not writable by group or others, a regular file. */
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 65536 ||
+      (st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & 022) != 0) {
+    snprintf(message, MYSQL_ERRMSG_SIZE,
+             "sys_udf: refusing %.300s: must be a regular file of at most 64 KiB, owned by root or uid %d, not writable by group or others",
+             path, (int)geteuid());
+    close(fd);
+    return -1;
+  }
+  f = fdopen(fd, "r");
+  if (!f) {
+    close(fd);
     snprintf(message, MYSQL_ERRMSG_SIZE, "sys_udf: cannot read %.300s: %s", path, strerror(errno));
     return -1;
   }
@@ -227,6 +262,10 @@ static int conf_load(udf_conf *c, char *message) {
     } else if (!strcmp(key, "mode")) {
       if (!strcmp(val, "shell")) c->strict = 0;
       else if (!strcmp(val, "strict")) c->strict = 1;
+      else goto bad;
+    } else if (!strcmp(key, "string_commands")) {
+      if (!strcmp(val, "allow")) c->refuse_strings = 0;
+      else if (!strcmp(val, "refuse")) c->refuse_strings = 1;
       else goto bad;
     } else if (!strcmp(key, "allow")) {
       if (val[0] != '/' || c->n_allow >= MAX_ALLOW) goto bad;
@@ -393,7 +432,7 @@ static void make_strict_env(strict_env *e) {
  * Shell mode: /bin/sh -c cmd with the server's environment (legacy).
  * Strict mode: the split words, the first one must be on the allowlist; fixed environment.
  * Returns 0, SPAWN_REFUSED (logged, nothing ran) or an errno. */
-static int spawn_cmd(const udf_conf *c, const char *fn, const char *cmd, int out_fd, pid_t *pid) {
+static int spawn_cmd(const udf_conf *c, const char *fn, const char *cmd, char **given_argv, int out_fd, pid_t *pid) {
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t at;
   sigset_t none, all;
@@ -401,21 +440,31 @@ static int spawn_cmd(const udf_conf *c, const char *fn, const char *cmd, int out
   char **argv = sh_argv, **words = NULL, **envp = environ;
   const char *prog = "/bin/sh";
   strict_env senv;
-  int rc;
+  int rc, strict = c->strict || given_argv != NULL;
 
-  if (c->strict) {
+  if (given_argv == NULL && c->refuse_strings) {
+    char what[200];
+    snprintf(what, sizeof what, "refused %s (string_commands = refuse: only the _argv functions run programs)", fn);
+    log_err(what, cmd);
+    return SPAWN_REFUSED;
+  }
+  if (strict) {
     char why[200], what[300];
     int i, ok = 0;
-    words = split_words(cmd, why, sizeof why);
-    if (!words) {
-      snprintf(what, sizeof what, "strict mode refused %s (%s)", fn, why);
-      log_err(what, cmd);
-      return SPAWN_REFUSED;
+    if (given_argv != NULL) {
+      words = given_argv;
+    } else {
+      words = split_words(cmd, why, sizeof why);
+      if (!words) {
+        snprintf(what, sizeof what, "strict mode refused %s (%s)", fn, why);
+        log_err(what, cmd);
+        return SPAWN_REFUSED;
+      }
     }
     if (words[0][0] != '/') {
       snprintf(what, sizeof what, "strict mode refused %s (program '%.100s' is not an absolute path)", fn, words[0]);
       log_err(what, cmd);
-      free(words);
+      if (words != given_argv) free(words);
       return SPAWN_REFUSED;
     }
     for (i = 0; i < c->n_allow; i++)
@@ -423,7 +472,7 @@ static int spawn_cmd(const udf_conf *c, const char *fn, const char *cmd, int out
     if (!ok) {
       snprintf(what, sizeof what, "strict mode refused %s (program '%.150s' is not on the allowlist)", fn, words[0]);
       log_err(what, cmd);
-      free(words);
+      if (words != given_argv) free(words);
       return SPAWN_REFUSED;
     }
     argv = words;
@@ -449,12 +498,12 @@ static int spawn_cmd(const udf_conf *c, const char *fn, const char *cmd, int out
   rc = posix_spawn(pid, prog, &fa, &at, argv, envp);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&at);
-  if (rc != 0 && c->strict) {
+  if (rc != 0 && strict) {
     char what[300];
     snprintf(what, sizeof what, "strict mode could not start %s program '%.150s': %s", fn, prog, strerror(rc));
     log_err(what, cmd);
   }
-  free(words);
+  if (words != given_argv) free(words);
   return rc;
 }
 
@@ -558,85 +607,39 @@ static void common_deinit(UDF_INIT *initid) {
   initid->ptr = NULL;
 }
 
-/* ------------------------------------------------------------------ sys_exec */
+/* ------------------------------------------------------------------ running a command */
 
-my_bool sys_exec_init(UDF_INIT *initid, UDF_ARGS *args, char *message) {
-  return common_init(initid, args, message, "sys_exec");
-}
-
-void sys_exec_deinit(UDF_INIT *initid) { common_deinit(initid); }
-
-long long sys_exec(UDF_INIT *initid, UDF_ARGS *args, char *is_null, char *error) {
-  udf_state *s = (udf_state *)initid->ptr;
+/* Runs cmd (string form) or argv (the _argv functions) and returns sys_exec's value. */
+static long long exec_common(udf_state *s, const char *fn, const char *cmd, char **argv, long deadline, char *is_null) {
   pid_t pid;
   int st, rc, timed_out = 0;
-  long deadline;
-  char *cmd = arg_cstr(args);
-  (void)error;
-  if (!cmd) {
-    /* NULL argument: NULL (legacy). An embedded NUL byte in strict mode: refused like any other */
-    if (s->conf.strict && args->args[0] != NULL) {
-      log_err("strict mode refused sys_exec (NUL byte in the command)", "(not shown)");
-      return status_value(&s->conf, REFUSED_EXIT << 8);
-    }
-    *is_null = 1;
-    return 0;
-  }
-  deadline = call_deadline(&s->conf, args);
-  rc = spawn_cmd(&s->conf, "sys_exec", cmd, -1, &pid);
+  rc = spawn_cmd(&s->conf, fn, cmd, argv, -1, &pid);
   if (rc != 0) {
-    free(cmd);
     /* strict mode: a refusal or a failed start is a non-zero status, as a shell would report it
      * (126 cannot execute, 127 not found), so every caller's "!= 0" sees an error; a NULL would
      * read as success in kill_assessment_run ("IF NULL != 0" is not true). Shell mode: NULL, as before. */
-    if (s->conf.strict) return status_value(&s->conf, (rc == SPAWN_REFUSED ? REFUSED_EXIT : NOEXEC_EXIT) << 8);
+    if (s->conf.strict || argv != NULL || rc == SPAWN_REFUSED) return status_value(&s->conf, (rc == SPAWN_REFUSED ? REFUSED_EXIT : NOEXEC_EXIT) << 8);
     *is_null = 1;
     return 0;
   }
   st = wait_child(pid, deadline, &timed_out);
   if (timed_out) log_err("sys_exec timed out, process group killed", cmd);
-  free(cmd);
   if (st < 0) { *is_null = 1; return 0; }
   return status_value(&s->conf, st);
 }
 
-/* ------------------------------------------------------------------ sys_eval */
-
-my_bool sys_eval_init(UDF_INIT *initid, UDF_ARGS *args, char *message) {
-  if (common_init(initid, args, message, "sys_eval")) return 1;
-  initid->max_length = 65535; /* metadata only: the column type of CREATE ... SELECT */
-  return 0;
-}
-
-void sys_eval_deinit(UDF_INIT *initid) { common_deinit(initid); }
-
-char *sys_eval(UDF_INIT *initid, UDF_ARGS *args, char *result, unsigned long *length,
-               char *is_null, char *error) {
-  udf_state *s = (udf_state *)initid->ptr;
+/* Runs cmd or argv with stdout into a pipe; returns sys_eval's value (NULL: *is_null set). */
+static char *eval_common(udf_state *s, const char *fn, const char *cmd, char **argv, long deadline, unsigned long *length, char *is_null) {
   int fds[2], timed_out = 0;
   pid_t pid;
-  char *buf = NULL, *cmd;
+  char *buf = NULL;
   size_t len = 0, cap = 0, max = s->conf.max_output;
   int keep = 1;
-  long deadline;
-  (void)result;
-  (void)error;
-
-  free(s->out);
-  s->out = NULL;
-
-  cmd = arg_cstr(args);
-  if (!cmd) {
-    if (s->conf.strict && args->args[0] != NULL) log_err("strict mode refused sys_eval (NUL byte in the command)", "(not shown)");
-    *is_null = 1;
-    return NULL;
-  }
-  deadline = call_deadline(&s->conf, args);
   /* O_CLOEXEC: a child spawned at the same moment by another server thread must not inherit our
    * write end, or this call would wait for that unrelated child. */
-  if (pipe2(fds, O_CLOEXEC) != 0) { free(cmd); *is_null = 1; return NULL; }
-  if (spawn_cmd(&s->conf, "sys_eval", cmd, fds[1], &pid) != 0) {
-    free(cmd); close(fds[0]); close(fds[1]); *is_null = 1; return NULL;
+  if (pipe2(fds, O_CLOEXEC) != 0) { *is_null = 1; return NULL; }
+  if (spawn_cmd(&s->conf, fn, cmd, argv, fds[1], &pid) != 0) {
+    close(fds[0]); close(fds[1]); *is_null = 1; return NULL;
   }
   close(fds[1]);
 
@@ -675,11 +678,173 @@ char *sys_eval(UDF_INIT *initid, UDF_ARGS *args, char *result, unsigned long *le
   close(fds[0]);
   wait_child(pid, timed_out ? 0 : deadline, &timed_out);
   if (timed_out) log_err("sys_eval timed out, process group killed", cmd);
-  free(cmd);
 
   if (len == 0) { free(buf); *is_null = 1; return NULL; }
   if (s->conf.chop_last_byte) len--;
   s->out = buf;
   *length = len;
   return buf;
+}
+
+/* ------------------------------------------------------------------ sys_exec */
+
+my_bool sys_exec_init(UDF_INIT *initid, UDF_ARGS *args, char *message) {
+  return common_init(initid, args, message, "sys_exec");
+}
+
+void sys_exec_deinit(UDF_INIT *initid) { common_deinit(initid); }
+
+long long sys_exec(UDF_INIT *initid, UDF_ARGS *args, char *is_null, char *error) {
+  udf_state *s = (udf_state *)initid->ptr;
+  long long v;
+  char *cmd = arg_cstr(args);
+  (void)error;
+  if (!cmd) {
+    /* NULL argument: NULL (legacy). An embedded NUL byte in strict mode: refused like any other */
+    if (s->conf.strict && args->args[0] != NULL) {
+      log_err("strict mode refused sys_exec (NUL byte in the command)", "(not shown)");
+      return status_value(&s->conf, REFUSED_EXIT << 8);
+    }
+    *is_null = 1;
+    return 0;
+  }
+  v = exec_common(s, "sys_exec", cmd, NULL, call_deadline(&s->conf, args), is_null);
+  free(cmd);
+  return v;
+}
+
+/* ------------------------------------------------------------------ sys_eval */
+
+my_bool sys_eval_init(UDF_INIT *initid, UDF_ARGS *args, char *message) {
+  if (common_init(initid, args, message, "sys_eval")) return 1;
+  initid->max_length = 65535; /* metadata only: the column type of CREATE ... SELECT */
+  return 0;
+}
+
+void sys_eval_deinit(UDF_INIT *initid) { common_deinit(initid); }
+
+char *sys_eval(UDF_INIT *initid, UDF_ARGS *args, char *result, unsigned long *length,
+               char *is_null, char *error) {
+  udf_state *s = (udf_state *)initid->ptr;
+  char *cmd, *out;
+  (void)result;
+  (void)error;
+
+  free(s->out);
+  s->out = NULL;
+
+  cmd = arg_cstr(args);
+  if (!cmd) {
+    if (s->conf.strict && args->args[0] != NULL) log_err("strict mode refused sys_eval (NUL byte in the command)", "(not shown)");
+    *is_null = 1;
+    return NULL;
+  }
+  out = eval_common(s, "sys_eval", cmd, NULL, call_deadline(&s->conf, args), length, is_null);
+  free(cmd);
+  return out;
+}
+
+/* ------------------------------------------------------------------ sys_exec_argv / sys_eval_argv */
+
+/* The _argv forms: program and arguments as separate SQL values, each one argv element exactly.
+ * Nothing is split, unquoted or expanded, no shell in either mode, the allowlist always applies.
+ * A NULL or NUL-containing argument refuses the call (a value cannot silently vanish or be cut). */
+static my_bool argv_init(UDF_INIT *initid, UDF_ARGS *args, char *message, const char *name) {
+  udf_state *st;
+  unsigned int i;
+  if (args->arg_count < 1 || args->arg_count > 256) {
+    snprintf(message, MYSQL_ERRMSG_SIZE, "%s(program [, argument]...) takes 1 to 256 arguments", name);
+    return 1;
+  }
+  for (i = 0; i < args->arg_count; i++) args->arg_type[i] = STRING_RESULT;
+  st = calloc(1, sizeof *st);
+  if (!st) { snprintf(message, MYSQL_ERRMSG_SIZE, "%s: out of memory", name); return 1; }
+  if (conf_load(&st->conf, message)) { free(st); return 1; }
+  initid->ptr = (char *)st;
+  initid->maybe_null = 1;
+  initid->const_item = 0;
+  return 0;
+}
+
+/* Builds argv (one allocation, free() it) and a display string for log lines (*display, free() it).
+ * Returns NULL when an argument is NULL or holds a NUL byte (the reason in why). */
+static char **argv_build(UDF_ARGS *args, char **display, char *why, size_t whylen) {
+  size_t total = 0, i, n = args->arg_count;
+  char **argv, *p, *d;
+  *display = NULL;
+  for (i = 0; i < n; i++) {
+    if (args->args[i] == NULL) { snprintf(why, whylen, "argument %zu is NULL", i + 1); return NULL; }
+    if (memchr(args->args[i], '\0', args->lengths[i])) { snprintf(why, whylen, "argument %zu holds a NUL byte", i + 1); return NULL; }
+    total += args->lengths[i] + 1;
+  }
+  argv = malloc((n + 1) * sizeof(char *) + total);
+  d = malloc(total + 1);
+  if (!argv || !d) { free(argv); free(d); snprintf(why, whylen, "out of memory"); return NULL; }
+  p = (char *)(argv + n + 1);
+  *display = d;
+  for (i = 0; i < n; i++) {
+    memcpy(p, args->args[i], args->lengths[i]);
+    p[args->lengths[i]] = '\0';
+    argv[i] = p;
+    p += args->lengths[i] + 1;
+    memcpy(d, args->args[i], args->lengths[i]);
+    d += args->lengths[i];
+    *d++ = ' ';
+  }
+  d[-1] = '\0';
+  argv[n] = NULL;
+  return argv;
+}
+
+my_bool sys_exec_argv_init(UDF_INIT *initid, UDF_ARGS *args, char *message) {
+  return argv_init(initid, args, message, "sys_exec_argv");
+}
+
+void sys_exec_argv_deinit(UDF_INIT *initid) { common_deinit(initid); }
+
+long long sys_exec_argv(UDF_INIT *initid, UDF_ARGS *args, char *is_null, char *error) {
+  udf_state *s = (udf_state *)initid->ptr;
+  char why[100], what[200], *display;
+  char **argv = argv_build(args, &display, why, sizeof why);
+  long long v;
+  (void)error;
+  if (!argv) {
+    snprintf(what, sizeof what, "refused sys_exec_argv (%s)", why);
+    log_err(what, "(not shown)");
+    return status_value(&s->conf, REFUSED_EXIT << 8);
+  }
+  v = exec_common(s, "sys_exec_argv", display, argv, s->conf.timeout_ms ? now_ms() + s->conf.timeout_ms : 0, is_null);
+  free(argv);
+  free(display);
+  return v;
+}
+
+my_bool sys_eval_argv_init(UDF_INIT *initid, UDF_ARGS *args, char *message) {
+  if (argv_init(initid, args, message, "sys_eval_argv")) return 1;
+  initid->max_length = 65535;
+  return 0;
+}
+
+void sys_eval_argv_deinit(UDF_INIT *initid) { common_deinit(initid); }
+
+char *sys_eval_argv(UDF_INIT *initid, UDF_ARGS *args, char *result, unsigned long *length,
+                    char *is_null, char *error) {
+  udf_state *s = (udf_state *)initid->ptr;
+  char why[100], what[200], *display, *out;
+  char **argv;
+  (void)result;
+  (void)error;
+  free(s->out);
+  s->out = NULL;
+  argv = argv_build(args, &display, why, sizeof why);
+  if (!argv) {
+    snprintf(what, sizeof what, "refused sys_eval_argv (%s)", why);
+    log_err(what, "(not shown)");
+    *is_null = 1;
+    return NULL;
+  }
+  out = eval_common(s, "sys_eval_argv", display, argv, s->conf.timeout_ms ? now_ms() + s->conf.timeout_ms : 0, length, is_null);
+  free(argv);
+  free(display);
+  return out;
 }

@@ -96,7 +96,7 @@ export async function preViewer(ctx: HookContext): Promise<number> {
     bog.viewerversion = await readViewerVersion(join(codedx, 'vendor', 'codedx.war'));
     bog.viewerplatform = bog.platform_image ?? '';
     const bogFile = join(paths.scratch, `${args.execrunuid}.bog`);
-    writeBogFile(bogFile, bog);
+    writeBogFile(bogFile, bog, { mode: 0o600 }); // holds the viewer's apikey
     await copyFile(bogFile, join(paths.inDir, `${args.execrunuid}.bog`));
   } catch (e) {
     log.error('PreViewer failed', { error: e });

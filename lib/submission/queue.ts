@@ -13,7 +13,7 @@
  * Unlike the legacy, the queued BOG is copied (not moved) into the job dir and removed only after the
  * DB has been updated, so a failed submit or a crash never strands it (mirswamp/services perl/agents/vmu_csa_agent.pl vmu_CreateHTCondorAssessmentJob).
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SwampError } from '../errors/index.js';
 import { readBogFile, writeBogFile, writeFileAtomicSync, type Bog } from '../bog/index.js';
@@ -25,6 +25,9 @@ const JOB_DIR_RE = /^(aswamp|mswamp)_[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F
 export function isJobDirName(name: string): boolean {
   return JOB_DIR_RE.test(name);
 }
+
+/** BOGs and the submit bundle holding one: readable by their owner only (viewer BOGs carry an apikey). */
+export const BOG_MODE = 0o600;
 
 export type LaunchStep = 'submitting' | 'submitted';
 
@@ -61,7 +64,8 @@ export function bogComment(): string {
 }
 
 export function writeQueuedBog(runDir: string, id: string, bog: Bog): void {
-  writeBogFile(queuedBogPath(runDir, id), bog, { comment: bogComment(), mode: 0o644 });
+  // 0600: a viewer BOG holds the viewer's apikey; the job owner (= us, the submitter) is its only reader
+  writeBogFile(queuedBogPath(runDir, id), bog, { comment: bogComment(), mode: BOG_MODE });
 }
 
 export function readQueuedBog(runDir: string, id: string): Bog | undefined {
@@ -180,7 +184,7 @@ export async function prepareJobDir(runDir: string, jobDir: string, id: string, 
   const bogName = `${id}.bog`;
   const subName = submitFileName(id);
   const bundleName = submitBundleName(id);
-  writeBogFile(join(dir, bogName), bog, { comment: bogComment(), mode: 0o644 });
+  writeBogFile(join(dir, bogName), bog, { comment: bogComment(), mode: BOG_MODE });
   try {
     writeFileAtomicSync(join(dir, subName), submitText, { mode: 0o644 });
     if (vm) for (const d of VM_DISKS) closeSync(openSync(join(dir, d), 'w', 0o644));
@@ -192,6 +196,7 @@ export async function prepareJobDir(runDir: string, jobDir: string, id: string, 
     const tar = await import('tar');
     // portable: no uid/gid/uname of the launcher in the archive; plain top-level members only
     await tar.create({ gzip: true, file: tmp, cwd: dir, portable: true }, [bogName, subName]);
+    chmodSync(tmp, BOG_MODE); // it holds the BOG
     renameSync(tmp, join(dir, bundleName));
   } catch (e) {
     rmSync(tmp, { force: true });

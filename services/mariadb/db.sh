@@ -8,7 +8,8 @@
 #   db.sh stop      clean shutdown
 #   db.sh reset     drop the fixture databases and load sql/ again (after a column change)
 #   db.sh status    exit 0 when running, 3 when not
-#   db.sh env       shell export lines (MYSQL_HOST, MYSQL_PORT, MYSQL_SOCKET, MYSQL_USER, MYSQL_PWD, ...)
+#   db.sh env       shell export lines (MYSQL_HOST, MYSQL_PORT, MYSQL_SOCKET, MYSQL_USER, MYSQL_PWD, ...):
+#                   the tests' account swamp_test; our programs use swamp (swamp.conf, sql/grants.sh)
 #   db.sh sql [...] the mariadb client as root over the socket (extra args passed on)
 #
 # Environment: SWAMP_DB_PORT (default 3407), SWAMP_DB_DIR (instance directory; default
@@ -26,7 +27,10 @@ PLUGIN="$PROJECT/build/plugin"
 CNF="$D/my.cnf"
 PORT="${SWAMP_DB_PORT:-3407}"
 PWFILE="$D/swamp.password"
+ADMIN_PWFILE="$D/swamp_test.password"
 DB_USER=swamp
+# tests create and delete fixture rows with this account; our programs never use it
+ADMIN_USER=swamp_test
 BIN_DIR="${SWAMP_BIN_DIR:-$PROJECT/dist/bin}"
 SOCK="$D/mariadbd.sock"
 # A unix socket path is limited to 107 bytes; a deep CI checkout would break the bind.
@@ -75,6 +79,8 @@ write_cnf() {
     echo "plugin-dir    = $PLUGIN"
     [ "$(id -u)" = 0 ] && echo "user          = $user"
     echo "skip-log-bin"
+    # SELECT ... INTO OUTFILE / LOAD DATA only inside this empty directory (docs/security.md)
+    echo "secure-file-priv = $D/files"
     echo "character-set-server = utf8mb4"
     echo "collation-server     = utf8mb4_general_ci"
     echo "innodb-buffer-pool-size = 64M"
@@ -99,14 +105,16 @@ check_access() {
     || die "user $user cannot reach $PROJECT or $PLUGIN/sys_udf.so (directory permissions)"
 }
 
+# $1: the password file. Created 0600 with 18 random bytes; read by tests, `db.sh env` and
+# scripts/local-config.sh (which writes it into swamp.conf, 0640).
 ensure_password() {
-  if [ ! -s "$PWFILE" ]; then
-    umask 077
-    head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$PWFILE.tmp"
-    mv -f "$PWFILE.tmp" "$PWFILE"
+  f=${1:-$PWFILE}
+  if [ ! -s "$f" ]; then
+    (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$f.tmp")
+    mv -f "$f.tmp" "$f"
   fi
-  # the file is read by tests and by `db.sh env`; readable by the invoking user only
-  cat "$PWFILE"
+  chmod 0600 "$f"
+  cat "$f"
 }
 
 start_server() {
@@ -150,50 +158,61 @@ sha_of() { if [ $# -eq 0 ]; then echo none; else cat "$@" 2>/dev/null | sha256su
 # Register the UDF (re-register when the .so changed: the server keeps the old one loaded until
 # every function of the library is dropped) and load the schema when sql/ or the settings changed.
 load_schema() {
-  pw=$(ensure_password)
+  pw=$(ensure_password "$PWFILE")
+  apw=$(ensure_password "$ADMIN_PWFILE")
   so_sha=$(sha_of "$PLUGIN/sys_udf.so")
   stamp_file="$DATA/.swamp-stamp"
   sql_files=$(ls "$PROJECT"/sql/[0-9]*.sql 2>/dev/null | sort)
-  want="schema=$(sha_of $sql_files) udf=$so_sha bin=$BIN_DIR pw=$(printf '%s' "$pw" | sha256sum | cut -c1-8)"
+  want="schema=$(sha_of $sql_files) udf=$so_sha bin=$BIN_DIR pw=$(printf '%s %s' "$pw" "$apw" | sha256sum | cut -c1-8) grants=$(sha_of "$PROJECT/sql/grants.sh")"
   if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$want" ]; then return 0; fi
   have=$(cat "$stamp_file" 2>/dev/null || true)
   bin_sql=$(printf '%s' "$BIN_DIR" | sed "s/'/''/g")
   {
     case "$have" in *"udf=$so_sha "*) ;; *)
-      echo "DROP FUNCTION IF EXISTS sys_exec; DROP FUNCTION IF EXISTS sys_eval;" ;;
+      echo "DROP FUNCTION IF EXISTS sys_exec; DROP FUNCTION IF EXISTS sys_eval;"
+      echo "DROP FUNCTION IF EXISTS sys_exec_argv; DROP FUNCTION IF EXISTS sys_eval_argv;" ;;
     esac
     echo "CREATE FUNCTION IF NOT EXISTS sys_exec RETURNS INTEGER SONAME 'sys_udf.so';"
     echo "CREATE FUNCTION IF NOT EXISTS sys_eval RETURNS STRING SONAME 'sys_udf.so';"
+    echo "CREATE FUNCTION IF NOT EXISTS sys_exec_argv RETURNS INTEGER SONAME 'sys_udf.so';"
+    echo "CREATE FUNCTION IF NOT EXISTS sys_eval_argv RETURNS STRING SONAME 'sys_udf.so';"
     for f in $sql_files; do cat "$f"; echo; done
-    # TCP account for our programs and tests (tests create and drop rows, so: everything but grants)
-    echo "CREATE USER IF NOT EXISTS '$DB_USER'@'localhost';"
-    echo "CREATE USER IF NOT EXISTS '$DB_USER'@'127.0.0.1';"
-    echo "ALTER USER '$DB_USER'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD('$pw') OR unix_socket;"
-    echo "ALTER USER '$DB_USER'@'127.0.0.1' IDENTIFIED BY '$pw';"
-    echo "GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'localhost';"
-    echo "GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'127.0.0.1';"
+    # The programs' account: exactly the grants production gives the backend (sql/grants.sh)
+    "$PROJECT/sql/grants.sh" "$DB_USER" "$pw" localhost 127.0.0.1
+    # The tests' account: creates and deletes fixture rows; no FILE, no GRANT OPTION
+    for h in localhost 127.0.0.1; do
+      echo "CREATE USER IF NOT EXISTS '$ADMIN_USER'@'$h';"
+      echo "ALTER USER '$ADMIN_USER'@'$h' IDENTIFIED BY '$apw';"
+      echo "GRANT ALL PRIVILEGES ON *.* TO '$ADMIN_USER'@'$h';"
+      echo "REVOKE FILE, GRANT OPTION ON *.* FROM '$ADMIN_USER'@'$h';"
+    done
     echo "INSERT INTO assessment.backend_setting (setting_code, setting_value) VALUES ('BIN_DIR', '$bin_sql')"
     echo "  ON DUPLICATE KEY UPDATE setting_value = VALUES(setting_value);"
   } | client --batch || die "loading the schema failed"
   printf '%s' "$want" >"$stamp_file"
 }
 
+# The UDF's settings: strict mode (no shell), our three entry programs in $BIN_DIR on the allowlist.
+# Rewritten on every start (a test that changed it and died leaves nothing behind); root-owned 0644,
+# which the UDF requires (owner root or mariadbd's user, not writable by group or others).
 write_udf_conf() {
   conf="$PLUGIN/sys_udf.conf"
-  [ -f "$conf" ] && return 0
-  cat >"$conf" <<'EOF'
-# sys_exec/sys_eval settings, read at the start of every statement that uses them.
-# Keys and meaning: docs/database.md. Defaults reproduce the legacy lib_mysqludf_sys.
-timeout_seconds = 300
-exit_status     = wait
-chop_last_byte  = yes
-mode            = shell
-EOF
+  {
+    echo "# generated by services/mariadb/db.sh on every start; docs/udf-strict.md"
+    echo "timeout_seconds = 300"
+    echo "exit_status     = wait"
+    echo "chop_last_byte  = yes"
+    echo "mode            = strict"
+    for p in execute_execution_record launch_viewer kill_run; do echo "allow = $BIN_DIR/$p"; done
+  } >"$conf.tmp"
+  chmod 0644 "$conf.tmp"
+  mv -f "$conf.tmp" "$conf"
 }
 
 cmd_start() {
   have_server || cmd_install
-  mkdir -p "$D" "$PLUGIN"
+  mkdir -p "$D" "$PLUGIN" "$D/files"
+  chmod 0700 "$D/files"
   make -s -C "$PROJECT/udf" >/dev/null || die "building the UDF failed"
   write_udf_conf
   user=$(run_user)
@@ -230,12 +249,12 @@ cmd_status() {
 }
 
 cmd_env() {
-  [ -s "$PWFILE" ] || die "no password yet: run db.sh start first"
-  pw=$(cat "$PWFILE")
+  [ -s "$ADMIN_PWFILE" ] || die "no password yet: run db.sh start first"
+  pw=$(cat "$ADMIN_PWFILE")
   echo "export MYSQL_HOST=127.0.0.1"
   echo "export MYSQL_PORT=$PORT"
   echo "export MYSQL_SOCKET='$SOCK'"
-  echo "export MYSQL_USER=$DB_USER"
+  echo "export MYSQL_USER=$ADMIN_USER"
   echo "export MYSQL_PWD='$pw'"
   echo "export SWAMP_DB_NAME=assessment"
   echo "export SWAMP_DB_DEFAULTS_FILE='$CNF'"

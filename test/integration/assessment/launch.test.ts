@@ -12,6 +12,7 @@ import { lookupSwampId, queryAds, isExactly } from '../../../lib/htcondor/index.
 import { CRASH_POINTS } from '../../../lib/assessment/index.js';
 import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentRun, seedMetricRun } from '../helpers/db-seed.js';
+import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
 import { CTX, cleanup, jobsOf, logLines, makeTree, queueFiles, runProgram, waitForWorker, type Tree } from './helpers.js';
 
 jest.setTimeout(120_000);
@@ -19,13 +20,16 @@ jest.setTimeout(120_000);
 let db: Db;
 let tree: Tree;
 const submitted: string[] = [];
+let restoreUdf: (() => void) | undefined;
 
 beforeAll(async () => {
   db = await connect(await dbOptions());
   tree = makeTree();
+  restoreUdf = await extendSharedUdfConf(allowEntryPrograms(tree.bin));
 });
 
 afterAll(async () => {
+  restoreUdf?.();
   try {
     const stray = await cleanup(tree, submitted);
     if (stray.length > 0) process.stderr.write(`launch tests: condor_rm of the ${stray.length} job(s) these tests left queued\n`);
@@ -133,7 +137,7 @@ describe('exactly once across crashes', () => {
       const expectJob = ['submitted', 'state-submitted', 'db-updated'].includes(point);
       expect((await jobsOf(id)).length).toBe(expectJob ? 1 : 0);
 
-      const second = how === 'relaunch' ? runProgram(tree, 'execute_execution_record', [id, '--nodetached']) : runProgram(tree, 'launchassessment', ['--drain']);
+      const second = how === 'relaunch' ? runProgram(tree, 'launchassessment', ['--runid', id, '--nodetached']) : runProgram(tree, 'launchassessment', ['--drain']);
       expect(second.status).toBe(0);
       expect(await jobsOf(id)).toHaveLength(1);
       const rec = await getExecutionRecord(db, id);

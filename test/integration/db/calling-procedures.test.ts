@@ -9,6 +9,7 @@ import { connect, dbTimestampUtc, getExecutionRecord, updateExecutionRunStatus, 
 import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentResult, seedAssessmentRun, type SeededRun } from '../helpers/db-seed.js';
 import { RecordingBin } from '../helpers/recording-bin.js';
+import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
 
 const NATIVE = '8f9213ef-5d04-11e3-9fa4-001a4a81450b';
 const CODEDX = '5d0fb63c-865a-11e3-88bb-001a4a81450b';
@@ -17,12 +18,16 @@ const THREADFIX = 'b0e931d7-bfb2-11e5-bf72-001a4a814413';
 let db: Db;
 let bin: RecordingBin;
 
+let restoreUdf: (() => void) | undefined;
+
 beforeAll(async () => {
   db = await connect(await dbOptions());
   bin = new RecordingBin();
   await db.execute('SET @swamp_bin_dir = ?, @swamp_log_cmds = 1', [bin.dir]);
+  restoreUdf = await extendSharedUdfConf(allowEntryPrograms(bin.dir));
 });
 afterAll(async () => {
+  restoreUdf?.();
   await db?.close();
   bin?.remove();
 });

@@ -6,13 +6,18 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Db } from '../../../lib/db/index.js';
 import { dbOptions } from '../helpers/db-env.js';
+import { extendSharedUdfConf } from '../helpers/udf-conf.js';
 
 let db: Db;
+let restoreUdf: (() => void) | undefined;
 
+// These are the legacy shell-mode semantics; the fixture's default is strict (docs/udf-strict.md).
 beforeAll(async () => {
+  restoreUdf = await extendSharedUdfConf(['mode = shell']);
   db = await connect(await dbOptions());
 });
 afterAll(async () => {
+  restoreUdf?.();
   await db?.close();
 });
 

@@ -19,6 +19,7 @@ import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentRun } from '../helpers/db-seed.js';
 import { binary, makeTree, type Tree } from '../assessment/helpers.js';
 import { CollectorWatch, SW, adOf, scratchDir, waitFor } from './helpers.js';
+import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
 
 jest.setTimeout(420_000);
 
@@ -29,6 +30,8 @@ let tree: Tree;
 const ids: string[] = [];
 const dirs: string[] = [];
 
+let restoreUdf: (() => void) | undefined;
+
 beforeAll(async () => {
   condor = await condorContext();
   db = await connect(await dbOptions());
@@ -36,9 +39,11 @@ beforeAll(async () => {
   symlinkSync(binary(), join(tree.bin, 'kill_run'));
   // this connection's calling procedures run <tree>/bin/execute_execution_record
   await db.execute('SET @swamp_bin_dir = ?', [tree.bin]);
+  restoreUdf = await extendSharedUdfConf(allowEntryPrograms(tree.bin));
 });
 
 afterAll(async () => {
+  restoreUdf?.();
   for (const id of ids) await remove(condor, { constraint: swampIdConstraint(id) }).catch(() => undefined);
   if (ids.length > 0) await invalidate(condor, { names: ids }).catch(() => undefined);
   for (const d of dirs) await rm(d, { recursive: true, force: true });

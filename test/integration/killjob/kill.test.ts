@@ -12,6 +12,7 @@ import { assessmentStatusAd, viewerStatusAd } from '../../../lib/status/index.js
 import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions, projectDir } from '../helpers/db-env.js';
 import { seedAssessmentRun } from '../helpers/db-seed.js';
+import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
 
 let ctx: HTCondorContext;
 let db: Db;
@@ -19,16 +20,20 @@ let dir: string;
 const submitted: string[] = [];
 const LOG = join(projectDir(), '.local', 'swamp', 'log', 'killjob.log');
 
+let restoreUdf: (() => void) | undefined;
+
 beforeAll(async () => {
   if (!existsSync(join(projectDir(), 'dist', 'bin', 'kill_run'))) throw new Error('dist/bin/kill_run missing: make build');
   ctx = await condorContext();
   db = await connect(await dbOptions());
   await db.execute('SET @swamp_bin_dir = ?', [join(projectDir(), 'dist', 'bin')]);
+  restoreUdf = await extendSharedUdfConf(allowEntryPrograms(join(projectDir(), 'dist', 'bin')));
   dir = mkdtempSync('/tmp/swamp-kill-');
   chmodSync(dir, 0o777);
 }, 60_000);
 
 afterAll(async () => {
+  restoreUdf?.();
   for (const id of submitted) {
     await remove(ctx, { constraint: `SWAMP_arun_execrunuid =?= "${id}" || SWAMP_vrun_execrunuid =?= "${id}"` }).catch(() => undefined);
   }

@@ -11,7 +11,7 @@
  * Every job is removed at the end (condor_rm by exact SWAMP_vrun_execrunuid), ads invalidated.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -27,6 +27,7 @@ import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentResult, seedAssessmentRun, type SeededRun } from '../helpers/db-seed.js';
 import { binary, makeTree, runProgram, type Tree } from '../assessment/helpers.js';
 import { CollectorWatch, assessThroughHooks, waitFor } from '../hooks/helpers.js';
+import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
 
 jest.setTimeout(240_000);
 
@@ -46,19 +47,27 @@ const extraDbs: Db[] = [];
 /** The first test's viewer, for the relaunch test. */
 let firstViewer: { run: SeededRun; id: string; instance: string; jobDir: string } | undefined;
 
+let restoreUdf: (() => void) | undefined;
+
 beforeAll(async () => {
   condor = await condorContext();
   db = await connect(await dbOptions());
   tree = makeTree();
   symlinkSync(binary(), join(tree.bin, 'launch_viewer'));
   symlinkSync(binary(), join(tree.bin, 'kill_run'));
+  symlinkSync(binary(), join(tree.bin, 'launchviewer'));
   await db.execute('SET @swamp_bin_dir = ?', [tree.bin]);
+  restoreUdf = await extendSharedUdfConf(allowEntryPrograms(tree.bin));
   // results, archives and the Native outdirs: readable/writable by mysqld's user (the worker's uid)
   store = await mkdtemp('/tmp/swamp-lv-');
   await chmod(store, 0o1777);
+  // launch_viewer reads result files only below the data roots and writes Native reports only
+  // below outgoingFolder (docs/security.md)
+  await appendFile(tree.config, `trustedDataDirs = ${store}/\noutgoingFolder = ${store}/out/\n`);
 });
 
 afterAll(async () => {
+  restoreUdf?.();
   for (const id of vruns) await remove(condor, { constraint: isExactly('SWAMP_vrun_execrunuid', id) }).catch(() => undefined);
   // graceful removal: the machine dumps its database and PostViewer runs; wait (bounded) for the jobs to leave
   const until = Date.now() + 30_000;
@@ -310,7 +319,7 @@ test('a launch that cannot submit (no VM or docker viewer image) ends at ERROR -
   const noDockerImages = join(store, 'no-docker-images.txt');
   await writeFile(noDockerImages, '');
   const conf = tree.variant('vm-viewer', ['master.viewer.type = VM', `platformImagesDir = ${store}/no-images`, `dockerImagesFile = ${noDockerImages}`]);
-  const r = runProgram(tree, 'launch_viewer', ['--viewer_name', 'CodeDX', '--project', project, '--viewer_uuid', instance, '--config', conf, '--nodetached']);
+  const r = runProgram(tree, 'launchviewer', ['--viewer_name', 'CodeDX', '--project', project, '--viewer_uuid', instance, '--config', conf, '--nodetached']);
   expect(r.stdout).toBe('');
   expect(r.status).toBe(66);
   // no BOG was made (no image), so the ad has the identifying fields only: no proxy url yet
