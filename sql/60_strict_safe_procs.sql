@@ -43,6 +43,33 @@ BEGIN
   RETURN CONCAT(CHAR(39), REPLACE(s, CHAR(39), CONCAT(CHAR(39), CHAR(92), CHAR(39), CHAR(39))), CHAR(39));
 END$$
 
+-- An upload path as the web passes it: '<dir>/<file>', exactly two non-empty components, neither '.'
+-- nor '..', no control character. Anything else would make the '<root>/<dir>' the commands copy and
+-- remove something other than the upload: '' or 'x' (no '/') named the incoming root itself
+-- ('rm -rf -- <root>/swamp/incoming/'), '../keep-me/x' its parent (the whole /swamp tree copied).
+CREATE OR REPLACE FUNCTION assessment.upload_path_ok(p VARCHAR(1000) CHARACTER SET utf8mb4) RETURNS BOOL
+  DETERMINISTIC NO SQL
+BEGIN
+  RETURN p IS NOT NULL
+     AND p REGEXP '^[^/[:cntrl:]]+/[^/[:cntrl:]]+$'
+     AND SUBSTRING_INDEX(p, '/', 1) NOT IN ('.', '..')
+     AND SUBSTRING_INDEX(p, '/', -1) NOT IN ('.', '..');
+END$$
+
+-- A stored file named by a table value (result, archive or log path) that a command may copy: an
+-- absolute path below <root>/swamp/, no '.' or '..' component, no control character, a file name
+-- at the end (not '', '.', '..'). cp without -r refuses a directory on top of that.
+CREATE OR REPLACE FUNCTION assessment.stored_file_ok(p VARCHAR(1000) CHARACTER SET utf8mb4) RETURNS BOOL
+  NOT DETERMINISTIC NO SQL
+BEGIN
+  RETURN p IS NOT NULL
+     AND LEFT(p, CHAR_LENGTH(assessment.swamp_path('/swamp/'))) = assessment.swamp_path('/swamp/')
+     AND p NOT REGEXP '(^|/)\\.\\.?(/|$)'
+     AND p NOT REGEXP '[[:cntrl:]]'
+     AND p NOT REGEXP '//'
+     AND SUBSTRING_INDEX(p, '/', -1) NOT IN ('', '.', '..');
+END$$
+
 -- '/swamp/...' (production) or '<@swamp_files_root>/swamp/...' (tests).
 CREATE OR REPLACE FUNCTION assessment.swamp_path(p VARCHAR(500) CHARACTER SET utf8mb4) RETURNS VARCHAR(1000) CHARACTER SET utf8mb4
   NOT DETERMINISTIC NO SQL
@@ -74,14 +101,19 @@ BEGIN
   SET destination_full_path = CONCAT(destination_base_path, destination_parent_dir, '/', destination_filename);
   SET return_url = CONCAT(return_url_base, destination_parent_dir, '/', destination_filename);
 
-  SET cmd = CONCAT('/usr/bin/mkdir -p -- ', assessment.sh_quote(CONCAT(destination_base_path, destination_parent_dir)));
-  SET mkdir_return_code = sys_exec(cmd);
-  SET cmd = CONCAT('/usr/bin/cp -- ', assessment.sh_quote(source_file_full_path_in), ' ', assessment.sh_quote(destination_full_path));
-  SET copy_return_code = sys_exec(cmd);
-  SET cmd = CONCAT('/usr/bin/chmod -R 777 -- ', assessment.sh_quote(CONCAT(destination_base_path, destination_parent_dir)));
-  SET chmod_return_code = sys_exec(cmd);
+  IF NOT assessment.stored_file_ok(source_file_full_path_in) THEN
+    SET return_url = NULL;
+  ELSE
+    SET cmd = CONCAT('/usr/bin/mkdir -p -- ', assessment.sh_quote(CONCAT(destination_base_path, destination_parent_dir)));
+    SET mkdir_return_code = sys_exec(cmd);
+    SET cmd = CONCAT('/usr/bin/cp -- ', assessment.sh_quote(source_file_full_path_in), ' ', assessment.sh_quote(destination_full_path));
+    SET copy_return_code = sys_exec(cmd);
+    SET cmd = CONCAT('/usr/bin/chmod -R 777 -- ', assessment.sh_quote(CONCAT(destination_base_path, destination_parent_dir)));
+    SET chmod_return_code = sys_exec(cmd);
+  END IF;
 
-  IF IFNULL(mkdir_return_code, 1) != 0 THEN SET return_success_flag = 'N', return_msg = 'ERROR MKDIR';
+  IF NOT assessment.stored_file_ok(source_file_full_path_in) THEN SET return_success_flag = 'N', return_msg = 'ERROR: INVALID FILE PATH';
+  ELSEIF IFNULL(mkdir_return_code, 1) != 0 THEN SET return_success_flag = 'N', return_msg = 'ERROR MKDIR';
   ELSEIF IFNULL(copy_return_code, 1) != 0 THEN SET return_success_flag = 'N', return_msg = 'ERROR COPYING FILE';
   ELSEIF IFNULL(chmod_return_code, 1) != 0 THEN SET return_success_flag = 'N', return_msg = 'ERROR SETTING PERMISSIONS';
   ELSE SET return_success_flag = 'Y', return_msg = 'SUCCESS';
@@ -136,15 +168,18 @@ BEGIN
       SET destination_filename = SUBSTRING_INDEX(result_file_full_source_path, '/', -1);
       SET destination_full_path = CONCAT(destination_base_path, destination_parent_dir, '/', destination_filename);
 
-      -- legacy: CONCAT('[ -d ', D, ' ] || mkdir -p ', D)
-      SET cmd = CONCAT('/usr/bin/mkdir -p -- ', assessment.sh_quote(CONCAT(destination_base_path, destination_parent_dir)));
-      SET mkdir_return_code = sys_exec(cmd);
-      SET cmd = CONCAT('/usr/bin/cp -n -- ', assessment.sh_quote(result_file_full_source_path), ' ', assessment.sh_quote(destination_full_path));
-      SET copy_return_code = sys_exec(cmd);
-      SET cmd = CONCAT('/usr/bin/chmod -R 777 -- ', assessment.sh_quote(CONCAT(destination_base_path, destination_parent_dir)));
-      SET chmod_return_code = sys_exec(cmd);
+      IF assessment.stored_file_ok(result_file_full_source_path) THEN
+        -- legacy: CONCAT('[ -d ', D, ' ] || mkdir -p ', D)
+        SET cmd = CONCAT('/usr/bin/mkdir -p -- ', assessment.sh_quote(CONCAT(destination_base_path, destination_parent_dir)));
+        SET mkdir_return_code = sys_exec(cmd);
+        SET cmd = CONCAT('/usr/bin/cp -n -- ', assessment.sh_quote(result_file_full_source_path), ' ', assessment.sh_quote(destination_full_path));
+        SET copy_return_code = sys_exec(cmd);
+        SET cmd = CONCAT('/usr/bin/chmod -R 777 -- ', assessment.sh_quote(CONCAT(destination_base_path, destination_parent_dir)));
+        SET chmod_return_code = sys_exec(cmd);
+      END IF;
 
-      IF IFNULL(mkdir_return_code, 1) != 0 THEN SET return_string = 'ERROR: MKDIR FAILED';
+      IF NOT assessment.stored_file_ok(result_file_full_source_path) THEN SET return_string = 'ERROR: INVALID FILE PATH';
+      ELSEIF IFNULL(mkdir_return_code, 1) != 0 THEN SET return_string = 'ERROR: MKDIR FAILED';
       ELSEIF IFNULL(copy_return_code, 1) != 0 THEN SET return_string = 'ERROR: COPY FILE FAILED';
       ELSEIF IFNULL(chmod_return_code, 1) != 0 THEN SET return_string = 'ERROR: SET PERMISSIONS FAILED';
       ELSE SET return_string = 'SUCCESS';
@@ -178,8 +213,11 @@ BEGIN
   DECLARE v_line TEXT;
   SET cmd1 = CONCAT('/usr/bin/cp -r -- ', assessment.sh_quote(incoming_dir), ' ', assessment.sh_quote(dest_dir));
   SET file_move_return_code = IFNULL(sys_exec(cmd1), 1);
-  -- legacy tool_shed.add_tool_version: remove the upload, never '/' or '/ …'; failure is not fatal
-  IF remove_incoming AND incoming_dir != '/' AND incoming_dir NOT LIKE '/ %' THEN
+  -- legacy tool_shed.add_tool_version: remove the upload; failure is not fatal. The callers checked the
+  -- upload path (assessment.upload_path_ok): incoming_dir is one directory below <root>/swamp/incoming/.
+  IF remove_incoming AND incoming_dir LIKE CONCAT(assessment.swamp_path('/swamp/incoming/'), '_%')
+     AND SUBSTR(incoming_dir, CHAR_LENGTH(assessment.swamp_path('/swamp/incoming/')) + 1) NOT IN ('.', '..')
+     AND INSTR(SUBSTR(incoming_dir, CHAR_LENGTH(assessment.swamp_path('/swamp/incoming/')) + 1), '/') = 0 THEN
     SET cmd1 = CONCAT('/usr/bin/rm -rf -- ', assessment.sh_quote(incoming_dir));
     SET rm_return_code = sys_exec(cmd1);
   END IF;
@@ -207,8 +245,11 @@ BEGIN
   SET dest_dir = CONCAT(assessment.swamp_path('/swamp/store/SCAPackages/'), dir_name_only);
   SET dest_full_path = CONCAT(assessment.swamp_path('/swamp/store/SCAPackages/'), package_path_in);
   SELECT COUNT(1) INTO test_count FROM package_store.package_version WHERE package_version_uuid = package_version_uuid_in;
-  CALL package_store.strict_safe_store_upload(incoming_dir, dest_dir, dest_full_path, FALSE, file_move_return_code, chmod_return_code, cksum);
+  IF test_count = 1 AND assessment.upload_path_ok(package_path_in) THEN
+    CALL package_store.strict_safe_store_upload(incoming_dir, dest_dir, dest_full_path, FALSE, file_move_return_code, chmod_return_code, cksum);
+  END IF;
   IF test_count != 1 THEN SET return_status = 'ERROR', return_msg = 'Package version not found';
+  ELSEIF NOT assessment.upload_path_ok(package_path_in) THEN SET return_status = 'ERROR', return_msg = 'Invalid package path';
   ELSEIF file_move_return_code != 0 THEN SET return_status = 'ERROR', return_msg = 'Error moving package to storage';
   ELSEIF chmod_return_code != 0 THEN SET return_status = 'ERROR', return_msg = 'Error setting package permissions';
   ELSEIF cksum IS NULL THEN SET return_status = 'ERROR', return_msg = 'Error calculating checksum';
@@ -236,7 +277,7 @@ BEGIN
    INNER JOIN package_store.package p ON p.package_owner_uuid = ua.user_uid
    WHERE p.package_uuid = package_uuid_in AND ua.enabled_flag = 1;
   SELECT COUNT(1) INTO test_count FROM package_store.package WHERE package_uuid = package_uuid_in;
-  IF user_ok = 'Y' AND test_count = 1 THEN
+  IF user_ok = 'Y' AND test_count = 1 AND assessment.upload_path_ok(package_path_in) THEN
     SET dir_name_only = SUBSTR(package_path_in, 1, INSTR(package_path_in, '/') - 1);
     SET incoming_dir = CONCAT(assessment.swamp_path('/swamp/incoming/'), dir_name_only);
     SET dest_dir = CONCAT(assessment.swamp_path('/swamp/store/SCAPackages/'), dir_name_only);
@@ -245,6 +286,7 @@ BEGIN
   END IF;
   IF test_count != 1 THEN SET return_status = 'ERROR', return_msg = 'Package record not found';
   ELSEIF IFNULL(user_ok, 'N') != 'Y' THEN SET return_status = 'ERROR', return_msg = 'Invalid Package Owner Account';
+  ELSEIF NOT assessment.upload_path_ok(package_path_in) THEN SET return_status = 'ERROR', return_msg = 'Invalid package path';
   ELSEIF file_move_return_code != 0 THEN SET return_status = 'ERROR', return_msg = 'Error moving package to storage';
   ELSEIF chmod_return_code != 0 THEN SET return_status = 'ERROR', return_msg = 'Error setting package permissions';
   ELSEIF cksum IS NULL THEN SET return_status = 'ERROR', return_msg = 'Error calculating checksum';
@@ -270,8 +312,11 @@ BEGIN
   SET dest_dir = CONCAT(assessment.swamp_path('/swamp/store/SCATools/'), dir_name_only);
   SET dest_full_path = CONCAT(assessment.swamp_path('/swamp/store/SCATools/'), tool_path_in);
   SELECT COUNT(1) INTO test_count FROM tool_shed.tool_version WHERE tool_version_uuid = tool_version_uuid_in;
-  CALL package_store.strict_safe_store_upload(incoming_dir, dest_dir, dest_full_path, TRUE, file_move_return_code, chmod_return_code, cksum);
+  IF test_count = 1 AND assessment.upload_path_ok(tool_path_in) THEN
+    CALL package_store.strict_safe_store_upload(incoming_dir, dest_dir, dest_full_path, TRUE, file_move_return_code, chmod_return_code, cksum);
+  END IF;
   IF test_count != 1 THEN SET return_status = 'ERROR', return_msg = 'Tool version not found';
+  ELSEIF NOT assessment.upload_path_ok(tool_path_in) THEN SET return_status = 'ERROR', return_msg = 'Invalid tool path';
   ELSEIF file_move_return_code != 0 THEN SET return_status = 'ERROR', return_msg = 'Error moving tool to storage';
   ELSEIF chmod_return_code != 0 THEN SET return_status = 'ERROR', return_msg = 'Error setting tool permissions';
   ELSEIF cksum IS NULL THEN SET return_status = 'ERROR', return_msg = 'Error calculating checksum';
@@ -305,7 +350,10 @@ BEGIN
   DECLARE result_mkdir_return_code, result_mv_return_code, result_chmod_return_code INT;
   SET return_string = 'ERROR';
   SELECT COUNT(1) INTO row_count_int FROM metric.metric_run WHERE metric_run_uuid = metric_run_uuid_in;
-  IF row_count_int = 1 THEN
+  IF row_count_int = 1 AND (result_path_in IS NULL OR result_path_in NOT REGEXP '^/' OR result_path_in REGEXP '(^|/)\\.\\.?(/|$)'
+                           OR result_path_in REGEXP '[[:cntrl:]]' OR SUBSTRING_INDEX(result_path_in, '/', -1) IN ('', '.', '..')) THEN
+    SET return_string = 'ERROR INVALID RESULT PATH';
+  ELSEIF row_count_int = 1 THEN
     SET result_filename = SUBSTRING_INDEX(result_path_in, '/', -1);
     SET result_dest_path = CONCAT(assessment.swamp_path('/swamp/store/SCAPackages/Metrics/'), metric_run_uuid_in, '/');
     SET cmd = CONCAT('/usr/bin/mkdir -p -- ', assessment.sh_quote(result_dest_path));

@@ -6,7 +6,7 @@
  * temporary root (@swamp_files_root, tests only) instead of /swamp.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { seedResult, seedUserProject, startInstance, type Instance } from './support.js';
@@ -52,7 +52,7 @@ test('download_results: copies a result whose name has spaces, quotes and non-AS
   const project = randomUUID();
   await seedUserProject(inst.db, user, project);
   await inst.db.execute("INSERT IGNORE INTO assessment.system_setting (system_setting_code, system_setting_value) VALUES ('OUTGOING_BASE_URL', 'https://swamp.example/results/')");
-  const srcDir = path.join(root, 'SCAProjects', project);
+  const srcDir = path.join(root, 'swamp', 'SCAProjects', project);
   mkdirSync(srcDir, { recursive: true, mode: 0o755 });
   const name = "it's \"parsed\" $(touch m) `touch n` ü.xml"; // a touch would land in the datadir
   writeFileSync(path.join(srcDir, name), '<AnalyzerReport/>\n', { mode: 0o644 });
@@ -90,4 +90,62 @@ test('tool_shed.add_tool_version: cp -r, rm -rf of the upload, chmod, sha512sum'
   expect(row.tool_path).toBe(path.join(root, 'swamp', 'store', 'SCATools', upload, "t'ool.tar.gz"));
   expect(row.checksum).toBe(createHash('sha512').update(body).digest('hex'));
   expect(existsSync(inc)).toBe(false); // the upload was removed
+});
+
+describe('table values that would name a directory instead of the intended file', () => {
+  function incomingWith(keep: string): string {
+    const inc = path.join(root, 'swamp', 'incoming');
+    mkdirSync(path.join(inc, keep), { recursive: true, mode: 0o777 });
+    writeFileSync(path.join(inc, keep, 'other-upload.tar.gz'), 'someone else\n', { mode: 0o644 });
+    return inc;
+  }
+
+  test.each([
+    ['no file name (no /)', 'x'],
+    ['empty', ''],
+    ['climbing to the parent', '../keep-me/x'],
+    ['dot directory', './x'],
+    ['three components', 'a/b/c'],
+    ['file name ..', 'a/..'],
+  ])('add_tool_version: %s is refused, nothing removed or copied', async (_what, toolPath) => {
+    const inc = incomingWith(`keep ${randomUUID()}`);
+    const before = readdirSync(inc).sort();
+    const storeDir = path.join(root, 'swamp', 'store', 'SCATools');
+    mkdirSync(storeDir, { recursive: true });
+    const storeBefore = readdirSync(storeDir).sort();
+    const tv = randomUUID();
+    await inst.db.execute('INSERT INTO tool_shed.tool_version (tool_version_uuid, tool_uuid) VALUES (?, ?)', [tv, randomUUID()]);
+    await inst.db.execute('CALL tool_shed.add_tool_version(?, ?, @st, @msg)', [tv, toolPath]);
+    const r = (await inst.db.select<{ st: string; msg: string }>('SELECT @st AS st, @msg AS msg'))[0]!;
+    expect(r).toEqual({ st: 'ERROR', msg: 'Invalid tool path' });
+    expect(readdirSync(inc).sort()).toEqual(before);
+    expect(readdirSync(storeDir).sort()).toEqual(storeBefore);
+    expect(existsSync(path.join(root, 'swamp', 'store', 'keep-me'))).toBe(false);
+  });
+
+  test.each([['no file name', 'x'], ['climbing', '../keep-me/x']])('add_package_version: %s is refused', async (_what, p) => {
+    const pv = randomUUID();
+    await inst.db.execute('INSERT INTO package_store.package_version (package_version_uuid, package_uuid) VALUES (?, ?)', [pv, randomUUID()]);
+    await inst.db.execute('CALL package_store.add_package_version(?, ?, @st, @msg)', [pv, p]);
+    const r = (await inst.db.select<{ st: string; msg: string }>('SELECT @st AS st, @msg AS msg'))[0]!;
+    expect(r).toEqual({ st: 'ERROR', msg: 'Invalid package path' });
+  });
+
+  test.each([
+    ['outside the swamp root', '/etc/passwd'],
+    ['climbing out', 'ROOT/swamp/SCAProjects/../../../etc/passwd'],
+    ['a directory', 'ROOT/swamp/SCAProjects/'],
+  ])('download_results: a result path %s is refused, nothing copied', async (_what, p) => {
+    const user = randomUUID();
+    const project = randomUUID();
+    await seedUserProject(inst.db, user, project);
+    const ruuid = await seedResult(inst.db, { projectUuid: project, filePath: p.replace('ROOT', root) });
+    const out = path.join(root, 'swamp', 'outgoing');
+    mkdirSync(out, { recursive: true });
+    const before = readdirSync(out).sort();
+    await inst.db.execute('CALL assessment.download_results(?, ?, ?, @url, @file, @rs)', [ruuid, user, 'scarf']);
+    const r = (await inst.db.select<{ rs: string }>('SELECT @rs AS rs'))[0]!;
+    expect(r.rs).toBe('ERROR: INVALID FILE PATH');
+    expect(readdirSync(out).sort()).toEqual(before);
+  });
 });
