@@ -218,13 +218,22 @@ static int conf_load(udf_conf *c, char *message) {
   }
   /* Trusted by owner and mode, like sshd's StrictModes: whoever can write this file decides what
    * mariadbd runs. Root or mariadbd's own user, not writable by group or others, a regular file. */
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 65536 ||
-      (st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & 022) != 0) {
-    snprintf(message, MYSQL_ERRMSG_SIZE,
-             "sys_udf: refusing %.300s: must be a regular file of at most 64 KiB, owned by root or uid %d, not writable by group or others",
-             path, (int)geteuid());
-    close(fd);
-    return -1;
+  {
+    const char *why = NULL;
+    char whybuf[80];
+    if (fstat(fd, &st) != 0) why = strerror(errno);
+    else if (!S_ISREG(st.st_mode)) why = "not a regular file";
+    else if (st.st_size > 65536) why = "larger than 64 KiB";
+    else if (st.st_uid != 0 && st.st_uid != geteuid()) {
+      snprintf(whybuf, sizeof whybuf, "owned by uid %d, not root or mariadbd's", (int)st.st_uid);
+      why = whybuf;
+    } else if (st.st_mode & 022) why = "writable by group or others";
+    if (why) {
+      /* the server shows only the start of an init message: the reason goes first */
+      snprintf(message, MYSQL_ERRMSG_SIZE, "sys_udf: config %s: %.300s", why, path);
+      close(fd);
+      return -1;
+    }
   }
   f = fdopen(fd, "r");
   if (!f) {

@@ -54,6 +54,7 @@ test('download_results: copies a result whose name has spaces, quotes and non-AS
   await inst.db.execute("INSERT IGNORE INTO assessment.system_setting (system_setting_code, system_setting_value) VALUES ('OUTGOING_BASE_URL', 'https://swamp.example/results/')");
   const srcDir = path.join(root, 'swamp', 'SCAProjects', project);
   mkdirSync(srcDir, { recursive: true, mode: 0o755 });
+  chmodSync(path.join(root, 'swamp'), 0o777); // mariadbd's user creates swamp/outgoing/
   const name = "it's \"parsed\" $(touch m) `touch n` ü.xml"; // a touch would land in the datadir
   writeFileSync(path.join(srcDir, name), '<AnalyzerReport/>\n', { mode: 0o644 });
   const ruuid = await seedResult(inst.db, { projectUuid: project, filePath: path.join(srcDir, name) });
