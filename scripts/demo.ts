@@ -14,7 +14,8 @@ import { seedAssessmentRun } from '../test/integration/helpers/db-seed.js';
 const ROOT = process.env.SWAMP_ROOT ?? process.cwd();
 const SW = join(ROOT, '.local', 'swamp');
 const NATIVE_VIEWER = '8f9213ef-5d04-11e3-9fa4-001a4a81450b';
-const ctx = { timeoutMs: 30_000 };
+// tools by absolute path (no PATH search, docs/security.md)
+const ctx = { timeoutMs: 30_000, toolDir: `${process.env.SWAMP_CONDOR_HOST ?? '/opt/swamp-condor/host'}/bin` };
 const t0 = Date.now();
 
 function say(line: string): void {

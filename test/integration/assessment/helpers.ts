@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { anyOf, invalidate, isExactly, queryHistory, queryQueue, remove, swampIdConstraint, type HTCondorContext } from '../../../lib/htcondor/index.js';
 import { projectDir } from '../helpers/db-env.js';
 
-export const CTX: HTCondorContext = { timeoutMs: 30_000 };
+// the tools by absolute path, as the programs call them (no PATH search: docs/security.md)
+export const CTX: HTCondorContext = { timeoutMs: 30_000, toolDir: join(process.env.SWAMP_CONDOR_HOST ?? '/opt/swamp-condor/host', 'bin') };
 
 export interface Tree {
   root: string;
