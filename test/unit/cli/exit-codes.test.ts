@@ -78,6 +78,21 @@ describe('exit codes', () => {
     expect(log.records).toEqual([{ level: 'error', msg: 'schedd\nunreachable', fields: { kind: 'busy', exitCode: 75, details: { schedd: 's1' }, err: undefined } }]);
   });
 
+  test('runProgram: a usage error from the database is logged as a refusal with the argv', async () => {
+    const log = memoryLogger();
+    let err = '';
+    const argv = ['--execution_record_uuid', "x", '--config', '/tmp/evil.conf'];
+    const code = await runProgram(
+      async () => {
+        throw new UsageError('unknown option: --config');
+      },
+      { program: 'killjob', logger: log, stderr: { write: (s: string) => (err += s) }, fromDatabase: { nothing: 'nothing killed', argv } },
+    );
+    expect(code).toBe(2);
+    expect(err).toBe('killjob: unknown option: --config\n');
+    expect(log.records[0]).toMatchObject({ level: 'error', msg: 'refused from the database, nothing killed: unknown option: --config', fields: { kind: 'usage', argv } });
+  });
+
   test('runProgram: internal errors keep the cause for the log', async () => {
     const log = memoryLogger();
     const code = await runProgram(
