@@ -3,7 +3,7 @@
  * The parser itself is pure (./parse.ts); this file adds the one synchronous read (a few hundred
  * bytes, done once per process, so a promise would only cost start-up time).
  */
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { readConfiguredFile } from './file.js';
 import { ConfigError } from '../errors/index.js';
@@ -111,7 +111,8 @@ export function configFromJobAd(adText: string): string | undefined {
 
 function readSmallFile(p: string): string | undefined {
   try {
-    return readFileSync(p, 'utf8');
+    // the starter's job ad: bounded, a regular file, never blocking
+    return readConfiguredFile(p, { what: 'job ad', maxBytes: 4 * 1024 * 1024 });
   } catch {
     return undefined;
   }

@@ -5,7 +5,8 @@
  * runs as the DB's user who may not talk to docker), else `docker images` (10 s timeout). Missing
  * sources are empty lists: "no image of that type".
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { readConfiguredFile } from '../config/file.js';
 import { run } from '../proc/run.js';
 import type { ImageCandidates, PlatformType } from './platform.js';
 
@@ -19,10 +20,12 @@ export async function readImageCandidates(imagesDir: string, dockerImagesFile: s
   }
   let dockerLines: string[] = [];
   try {
-    dockerLines = (await readFile(dockerImagesFile, 'utf8')).split('\n');
+    // bounded, regular file only, never blocking (docs/security.md)
+    dockerLines = readConfiguredFile(dockerImagesFile, { what: 'docker images file', maxBytes: 4 * 1024 * 1024 }).split('\n');
   } catch {
     try {
-      const r = await run('docker', ['images'], { timeoutMs: 10_000 });
+      // by absolute path: nothing configured or inherited decides which program runs
+      const r = await run('/usr/bin/docker', ['images'], { timeoutMs: 10_000 });
       dockerLines = r.stdout.split('\n');
     } catch {
       /* no docker here */
