@@ -4,7 +4,7 @@
  * first: `node scripts/build.mjs`). Also measures monitorjob's event-to-collector latency and memory.
  */
 import { randomUUID } from 'node:crypto';
-import { symlinkSync } from 'node:fs';
+import { appendFileSync, symlinkSync } from 'node:fs';
 import { appendFile, chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { jest } from '@jest/globals';
@@ -14,6 +14,7 @@ import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentRun, type SeededRun } from '../helpers/db-seed.js';
 import { binary, makeTree } from '../assessment/helpers.js';
+import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
 import { CollectorWatch, SW, adOf, alive, assessThroughHooks, programEnv, rssKiB, runProgram, scratchDir, waitFor, writeBundle } from './helpers.js';
 
 jest.setTimeout(120_000);
@@ -160,9 +161,17 @@ test('Finished with Warnings through the real hooks: the output archive lands be
   cleanup.push(dest);
   await chmod(dest, 0o1777);
   await db.execute('SET @swamp_bin_dir = ?', [tree.bin]);
-  await db.execute('CALL assessment.launch_viewer(?, ?, ?, ?, ?, ?, @lv_path, @lv_rs, @lv_vi)', [
-    r.resultUuid, r.run.userUuid, '8f9213ef-5d04-11e3-9fa4-001a4a81450b', r.run.projectUuid, `${dest}/`, 'warnings',
-  ]);
+  // strict UDF: this tree's programs on the allowlist; Native reports only below outgoingFolder
+  // (docs/security.md)
+  appendFileSync(tree.config, `outgoingFolder = ${dest}/\n`);
+  const restoreUdf = await extendSharedUdfConf(allowEntryPrograms(tree.bin));
+  try {
+    await db.execute('CALL assessment.launch_viewer(?, ?, ?, ?, ?, ?, @lv_path, @lv_rs, @lv_vi)', [
+      r.resultUuid, r.run.userUuid, '8f9213ef-5d04-11e3-9fa4-001a4a81450b', r.run.projectUuid, `${dest}/`, 'warnings',
+    ]);
+  } finally {
+    restoreUdf();
+  }
   const out = (await db.select<{ path: string | null; rs: string | null }>('SELECT @lv_path AS path, @lv_rs AS rs', []))[0];
   expect(out).toEqual({ path: `${dest}/${r.resultUuid}/failedreport.json`, rs: 'SUCCESS' });
   const report = JSON.parse(await readFile(out?.path as string, 'utf8')) as { status: { name: string }[] };
