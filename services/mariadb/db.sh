@@ -93,6 +93,17 @@ write_cnf() {
   mv -f "$tmp" "$CNF"
 }
 
+# 0 when the running server was started with the settings write_cnf would write now (a server
+# started before a settings change, e.g. secure-file-priv, is restarted by cmd_start)
+cnf_current() {
+  [ -f "$CNF" ] || return 1
+  saved=$CNF; CNF="$D/my.cnf.check.$$"
+  write_cnf "$1"
+  cmp -s "$CNF" "$saved"; rc=$?
+  rm -f "$CNF"; CNF=$saved
+  return $rc
+}
+
 client() { mariadb --defaults-file="$CNF" -uroot "$@"; }
 ping_ok() { mariadb-admin --defaults-file="$CNF" -uroot --connect-timeout=1 ping >/dev/null 2>&1; }
 
@@ -218,6 +229,10 @@ cmd_start() {
   make -s -C "$PROJECT/udf" >/dev/null || die "building the UDF failed"
   write_udf_conf
   user=$(run_user)
+  if ping_ok && ! cnf_current "$user"; then
+    echo "db.sh: server settings changed; restarting mariadbd" >&2
+    cmd_stop
+  fi
   if ! ping_ok; then
     check_access "$user"
     write_cnf "$user"
