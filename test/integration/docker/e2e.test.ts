@@ -24,6 +24,9 @@ import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentRun } from '../helpers/db-seed.js';
 import { binary, makeTree, type Tree } from '../assessment/helpers.js';
 import { CollectorWatch, SW, adOf, scratchDir, waitFor } from '../hooks/helpers.js';
+import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
+
+let restoreUdf: (() => void) | undefined;
 
 jest.setTimeout(420_000);
 
@@ -82,9 +85,12 @@ suite('docker platform', () => {
     symlinkSync(binary(), join(tree.bin, 'kill_run'));
     localTree = makeTree({ preferred_platform_type: 'local', htcondor_root: counting.root });
     await db.execute('SET @swamp_bin_dir = ?', [tree.bin]);
+    // strict UDF: both trees' programs on the allowlist for this file's duration
+    restoreUdf = await extendSharedUdfConf([...allowEntryPrograms(tree.bin), ...allowEntryPrograms(localTree.bin)]);
   });
 
   afterAll(async () => {
+    restoreUdf?.();
     for (const id of ids) await remove(condor, { constraint: swampIdConstraint(id) }).catch(() => undefined);
     if (ids.length > 0) await invalidate(condor, { names: ids }).catch(() => undefined);
     for (const d of dirs) await rm(d, { recursive: true, force: true });

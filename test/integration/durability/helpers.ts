@@ -11,6 +11,7 @@ import { queryHistory, queryQueue, swampIdConstraint, type HTCondorContext } fro
 import { run } from '../../../lib/proc/run.js';
 import { dbOptions, dbScript } from '../helpers/db-env.js';
 import { seedAssessmentRun } from '../helpers/db-seed.js';
+import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
 import { scratchDir } from '../hooks/helpers.js';
 
 export class DbHandle {
@@ -20,6 +21,9 @@ export class DbHandle {
     if (this.conn === undefined) {
       this.conn = await connect(await dbOptions());
       await this.conn.execute('SET @swamp_bin_dir = ?', [this.binDir]);
+      // strict UDF: this tree's programs on the allowlist (again after a restart: db.sh start rewrites
+      // the file; the next start drops these lines)
+      await extendSharedUdfConf(allowEntryPrograms(this.binDir));
     }
     return this.conn;
   }
