@@ -26,8 +26,14 @@ export function isJobDirName(name: string): boolean {
   return JOB_DIR_RE.test(name);
 }
 
-/** BOGs and the submit bundle holding one: readable by their owner only (viewer BOGs carry an apikey). */
-export const BOG_MODE = 0o600;
+/**
+ * A BOG holding a secret (a viewer's apikey, a password) and the submit bundle holding it: readable by
+ * their owner only. Others stay 0644: a run launched by root (tests, an admin's drain) is read by the
+ * job owner's HTCondor transfer.
+ */
+export function bogMode(bog: Bog): number {
+  return Object.keys(bog).some((k) => /apikey|passw|secret|token/i.test(k)) ? 0o600 : 0o644;
+}
 
 export type LaunchStep = 'submitting' | 'submitted';
 
@@ -64,8 +70,8 @@ export function bogComment(): string {
 }
 
 export function writeQueuedBog(runDir: string, id: string, bog: Bog): void {
-  // 0600: a viewer BOG holds the viewer's apikey; the job owner (= us, the submitter) is its only reader
-  writeBogFile(queuedBogPath(runDir, id), bog, { comment: bogComment(), mode: BOG_MODE });
+  // a viewer BOG holds the viewer's apikey: 0600 then (bogMode)
+  writeBogFile(queuedBogPath(runDir, id), bog, { comment: bogComment(), mode: bogMode(bog) });
 }
 
 export function readQueuedBog(runDir: string, id: string): Bog | undefined {
@@ -184,7 +190,7 @@ export async function prepareJobDir(runDir: string, jobDir: string, id: string, 
   const bogName = `${id}.bog`;
   const subName = submitFileName(id);
   const bundleName = submitBundleName(id);
-  writeBogFile(join(dir, bogName), bog, { comment: bogComment(), mode: BOG_MODE });
+  writeBogFile(join(dir, bogName), bog, { comment: bogComment(), mode: bogMode(bog) });
   try {
     writeFileAtomicSync(join(dir, subName), submitText, { mode: 0o644 });
     if (vm) for (const d of VM_DISKS) closeSync(openSync(join(dir, d), 'w', 0o644));
@@ -196,7 +202,7 @@ export async function prepareJobDir(runDir: string, jobDir: string, id: string, 
     const tar = await import('tar');
     // portable: no uid/gid/uname of the launcher in the archive; plain top-level members only
     await tar.create({ gzip: true, file: tmp, cwd: dir, portable: true }, [bogName, subName]);
-    chmodSync(tmp, BOG_MODE); // it holds the BOG
+    chmodSync(tmp, bogMode(bog)); // it holds the BOG
     renameSync(tmp, join(dir, bundleName));
   } catch (e) {
     rmSync(tmp, { force: true });
