@@ -450,6 +450,34 @@ export class SwampConfig {
     };
   }
 
+  // ---- files handed to us -----------------------------------------------------------------------
+
+  /**
+   * The budget of every archive we unpack or read (docs/files.md): `archive_max_bytes` (4 GiB),
+   * `archive_max_entries` (200000), `archive_max_ratio` (200: inflated bytes per archive byte, checked
+   * past 64 MiB), `archive_max_member_bytes` (16 MiB: one file held in memory, e.g. status.out for a
+   * report). Sizes accept a K/M/G suffix (powers of 1024).
+   */
+  get archiveBudget(): { maxBytes: number; maxEntries: number; maxRatio: number; maxMemberBytes: number } {
+    return {
+      maxBytes: this.size('archive_max_bytes', 4 * 1024 ** 3),
+      maxEntries: this.int('archive_max_entries', 200_000, { min: 1 }),
+      maxRatio: this.int('archive_max_ratio', 200, { min: 1 }),
+      maxMemberBytes: this.size('archive_max_member_bytes', 16 * 1024 ** 2),
+    };
+  }
+
+  /** A byte count: digits with an optional K, M or G suffix (powers of 1024); at least 1. */
+  size(key: string, def: number): number {
+    const v = this.string(key);
+    if (v === undefined) return def;
+    const m = /^\s*(\d+)\s*([KMG]?)i?B?\s*$/i.exec(v);
+    if (!m) throw this.invalid(key, `expected a size such as 512M, got ${JSON.stringify(v)}`);
+    const n = Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] ?? '').toUpperCase() || ' ');
+    if (!Number.isSafeInteger(n) || n < 1) throw this.invalid(key, `${v.trim()} is out of range`);
+    return n;
+  }
+
   // ---- misc -----------------------------------------------------------------------------------
 
   get sonatypeIntegrator(): string {

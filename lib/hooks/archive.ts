@@ -7,34 +7,35 @@
  * - the viewer's database bundle extraction into in/ (user data; path escapes refused).
  */
 import { SwampError } from '../errors/index.js';
+import { DEFAULT_ARCHIVE_BUDGET, type ArchiveBudget } from '../files/budget.js';
+import { extractTar, type ExtractResult } from '../files/tar.js';
 
 /** Names the submit bundle may contain: `<execrunid>.bog`, `<execrunid>.sub` and nothing that climbs. */
 const BUNDLE_MEMBER = /^(?:\.\/)?[A-Za-z0-9][A-Za-z0-9._-]*\.(?:bog|sub)$/;
 
-/** Extracts the submit bundle into `cwd`; returns the member names. */
-export async function extractSubmitBundle(bundle: string, cwd: string): Promise<string[]> {
-  const tar = await import('tar');
-  const names: string[] = [];
+/**
+ * Extracts the submit bundle into `cwd`; returns the member names. Anything but plain `<name>.bog` /
+ * `<name>.sub` files refuses the whole bundle (nothing is left extracted).
+ */
+export async function extractSubmitBundle(bundle: string, cwd: string, budget: ArchiveBudget = DEFAULT_ARCHIVE_BUDGET): Promise<string[]> {
   const refused: string[] = [];
-  await tar.x({
-    file: bundle,
-    cwd,
-    strict: true,
-    preservePaths: false,
-    // Ownership of the files is the job owner's, whatever the launcher's uid was.
-    preserveOwner: false,
-    filter: (path, entry) => {
-      const type = 'type' in entry ? entry.type : undefined;
-      const ok = BUNDLE_MEMBER.test(path) && (type === undefined || type === 'File' || type === 'OldFile');
-      if (ok) names.push(path.replace(/^\.\//, ''));
-      else refused.push(path);
-      return ok;
-    },
-  });
-  if (refused.length > 0) {
-    throw new SwampError('external', `submit bundle ${bundle} has unexpected members: ${refused.slice(0, 5).join(', ')}`, { refused });
+  let r: ExtractResult;
+  try {
+    r = await extractTar(bundle, cwd, {
+      budget,
+      what: `submit bundle ${bundle}`,
+      links: 'refuse',
+      filter: (e) => {
+        if (e.kind === 'file' && BUNDLE_MEMBER.test(e.path)) return true;
+        refused.push(e.path);
+        throw new SwampError('external', `submit bundle ${bundle} has unexpected members: ${e.path}`, { refused });
+      },
+    });
+  } catch (e) {
+    if (e instanceof SwampError) throw e;
+    throw new SwampError('external', `submit bundle ${bundle}: ${(e as Error).message}`, {}, { cause: e });
   }
-  return names;
+  return r.files.map((f) => f.slice(f.lastIndexOf('/') + 1));
 }
 
 /** `tar -czf <archive> <dir>` run in `cwd`, leaving out `lost+found` (an ext3 output disk has one). */
@@ -61,11 +62,11 @@ export async function listArchive(archive: string): Promise<string[]> {
 }
 
 /**
- * Extracts a user archive into `cwd` (`tar -C in -xzf <db_path>` of PreViewer, the results archives of
- * PostAssessment). node-tar refuses absolute paths and `..` components unless told otherwise; links that
- * point outside are not followed on extraction.
+ * Extracts a user archive into `cwd` (`tar -C in -xzf <db_path>` of PreViewer) within the budget
+ * (lib/files/tar.ts): regular files and directories only (links and special files skipped), no
+ * absolute or `..` names, nothing written through a symlink; past the budget, or on a damaged
+ * archive, what was extracted is removed again and the error thrown.
  */
-export async function extractArchive(archive: string, cwd: string): Promise<void> {
-  const tar = await import('tar');
-  await tar.x({ file: archive, cwd, strict: false, preservePaths: false, preserveOwner: false });
+export async function extractArchive(archive: string, cwd: string, budget: ArchiveBudget = DEFAULT_ARCHIVE_BUDGET): Promise<ExtractResult> {
+  return extractTar(archive, cwd, { budget, what: `archive ${archive}` });
 }

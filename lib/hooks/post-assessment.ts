@@ -4,11 +4,15 @@
  * (insert_results, or the metric_run row), and writes the final status to the collector and the DB.
  * The exit code is HTCondor's: 5 asks for another start (only while a retry remains), 0 otherwise.
  */
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { closeSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readBogFile } from '../bog/index.js';
+import type { ArchiveBudget } from '../files/budget.js';
+import { copyOutOf, openInside, readInside, writeInside } from '../files/sandbox.js';
+import { copyTarMember, readTarMember } from '../files/tar.js';
 import { resultUuidFor } from '../outbox/rules.js';
-import { dirAccess, readTarMember } from '../native/failed-report.js';
+import { dirAccess } from '../native/failed-report.js';
 import { generateStatusList, parseProperties, serializeReport } from '../native/status-out.js';
 import { assessmentStatusAd } from '../status/ads.js';
 import { AssessmentStatus, withRetry } from '../status/catalogue.js';
@@ -26,17 +30,41 @@ export const OUTPUT_ARCHIVE = 'outputdisk.tar.gz';
 /** insert_results.status_out_in is VARCHAR(3000). */
 const STATUS_OUT_MAX = 3000;
 
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return undefined;
-  }
+/*
+ * Everything under the scratch dir (in/, out/) was written by the job: it is read only through
+ * lib/files/sandbox.ts (no symlink out of the scratch dir, regular files only, at most
+ * archive_max_member_bytes held in memory), and copied out the same way.
+ */
+
+/** A job file as text (its first maxMemberBytes bytes), or undefined when missing or refused. */
+function readJobText(ctx: HookContext, path: string): string | undefined {
+  return readInside(ctx.paths.scratch, path, ctx.settings.archiveBudget.maxMemberBytes)?.data.toString('utf8');
 }
 
-async function readConf(path: string): Promise<Map<string, string> | undefined> {
-  const t = await readText(path);
+function readConf(ctx: HookContext, path: string): Map<string, string> | undefined {
+  const t = readJobText(ctx, path);
   return t === undefined ? undefined : parseProperties(t);
+}
+
+/** Copies a job file to `dest`, refusing a symlink out of the scratch dir and anything not a regular file. */
+function copyJobFile(ctx: HookContext, path: string, dest: string): void {
+  copyOutOf(ctx.paths.scratch, path, dest);
+}
+
+/** Runs `use` on the descriptor of a job archive opened inside the scratch dir; null when missing or refused. */
+async function withJobArchive<T>(ctx: HookContext, path: string, use: (fd: number, budget: ArchiveBudget) => Promise<T>): Promise<T | null> {
+  let fd: number;
+  try {
+    fd = openInside(ctx.paths.scratch, path).fd;
+  } catch (e) {
+    ctx.log.warn('job archive not readable', { path, error: e });
+    return null;
+  }
+  try {
+    return await use(fd, ctx.settings.archiveBudget);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export interface PreservedData {
@@ -58,10 +86,19 @@ export async function preserveAssessmentData(ctx: HookContext, resultsDir: strin
   } catch (e) {
     fail('tar of in/ failed', e);
   }
+  let versions: Buffer | undefined;
   try {
-    await copyFile(join(ctx.settings.etcDir, 'versions.txt'), join(paths.outDir, 'versions.txt'));
+    versions = readFileSync(join(ctx.settings.etcDir, 'versions.txt'));
   } catch {
     log.info('no versions.txt to add to out/');
+  }
+  if (versions !== undefined) {
+    try {
+      // out/ is the job's: a symlink planted at out/versions.txt is replaced, never written through
+      writeInside(paths.scratch, 'out/versions.txt', versions);
+    } catch (e) {
+      log.warn('versions.txt not added to out/', { error: e });
+    }
   }
   try {
     await tarDirectory(join(resultsDir, OUTPUT_ARCHIVE), paths.scratch, 'out');
@@ -69,23 +106,23 @@ export async function preserveAssessmentData(ctx: HookContext, resultsDir: strin
     fail('tar of out/ failed', e);
   }
   try {
-    await copyFile(join(paths.outDir, 'status.out'), join(resultsDir, 'status.out'));
+    copyJobFile(ctx, 'out/status.out', join(resultsDir, 'status.out'));
   } catch (e) {
     fail('status.out not found', e);
   }
   let logFile: string | undefined;
   try {
-    await copyFile(join(paths.outDir, 'run.out'), join(resultsDir, 'run.out'));
+    copyJobFile(ctx, 'out/run.out', join(resultsDir, 'run.out'));
     logFile = join(resultsDir, 'run.out');
   } catch (e) {
     fail('run.out not found', e);
   }
   let packageArchive: string | undefined;
-  const name = (await readConf(join(paths.inDir, 'package.conf')))?.get('package-archive');
-  if (!name || name.includes('/')) fail('package-archive not found in in/package.conf');
+  const name = readConf(ctx, 'in/package.conf')?.get('package-archive');
+  if (!name || name.includes('/') || name === '..' || name === '.') fail('package-archive not found in in/package.conf');
   else {
     try {
-      await copyFile(join(paths.inDir, name), join(resultsDir, name));
+      copyJobFile(ctx, `in/${name}`, join(resultsDir, name));
       packageArchive = join(resultsDir, name);
     } catch (e) {
       fail(`package archive in/${name} not found`, e);
@@ -106,36 +143,50 @@ export interface PreservedResults {
  * output archive becomes the result file.
  */
 export async function preserveAssessmentResults(ctx: HookContext, bog: Readonly<Record<string, string>>, pass: boolean, resultsDir: string): Promise<PreservedResults> {
-  const out = ctx.paths.outDir;
   const log = ctx.log;
   let haveResults = false;
   let resultFile = '';
-  const member = async (confName: string, archiveKey: string, dirKey: string, fileName: string | undefined): Promise<Buffer | null> => {
-    const conf = await readConf(join(out, confName));
+  /** `<archiveKey>` and `<dirKey>` of out/<confName>: where `fileName` is in which archive of out/. */
+  const where = (confName: string, archiveKey: string, dirKey: string, fileName: string | undefined): { archive: string; member: string } | null => {
+    const conf = readConf(ctx, `out/${confName}`);
     const archive = conf?.get(archiveKey);
     const dir = conf?.get(dirKey);
-    if (!conf || !archive || !dir || !fileName || archive.includes('/')) return null;
-    return readTarMember(join(out, archive), `${dir}/${fileName}`);
+    if (!conf || !archive || !dir || !fileName || archive.includes('/') || archive === '..') return null;
+    return { archive: `out/${archive}`, member: `${dir}/${fileName}` };
+  };
+  /** Streams a member of an archive of out/ into `dest` (results can be hundreds of MB: never held). */
+  const saveMember = async (w: { archive: string; member: string } | null, dest: string): Promise<boolean> => {
+    if (w === null) return false;
+    try {
+      return (await withJobArchive(ctx, w.archive, (fd, budget) => copyTarMember(fd, w.member, dest, budget))) === true;
+    } catch (e) {
+      log.error('result member not extracted', { archive: w.archive, member: w.member, error: e });
+      return false;
+    }
   };
   if (isSonatypeTool(bog)) {
-    const name = (await readConf(join(out, 'results.conf')))?.get('ahc-results-archive');
-    const data = await member('results.conf', 'results-archive', 'results-dir', name);
-    if (data !== null && name) {
-      resultFile = join(resultsDir, basename(name));
-      await writeFile(resultFile, data);
-      haveResults = true;
+    const name = readConf(ctx, 'out/results.conf')?.get('ahc-results-archive');
+    if (name) {
+      const dest = join(resultsDir, basename(name));
+      if (await saveMember(where('results.conf', 'results-archive', 'results-dir', name), dest)) {
+        resultFile = dest;
+        haveResults = true;
+      }
     }
   } else {
-    const conf = await readConf(join(out, 'parsed_results.conf'));
+    const conf = readConf(ctx, 'out/parsed_results.conf');
     const name = conf?.get('parsed-results-file');
-    const data = await member('parsed_results.conf', 'parsed-results-archive', 'parsed-results-dir', name);
-    if (data !== null && name) {
-      resultFile = join(resultsDir, basename(name));
-      await writeFile(resultFile, data);
-      haveResults = true;
-      for (const extra of ['weaknesses.txt', 'weakness_count.out']) {
-        const w = await member('parsed_results.conf', 'parsed-results-archive', 'parsed-results-dir', extra);
-        if (w !== null) await writeFile(join(resultsDir, extra), w);
+    if (name) {
+      const dest = join(resultsDir, basename(name));
+      if (await saveMember(where('parsed_results.conf', 'parsed-results-archive', 'parsed-results-dir', name), dest)) {
+        resultFile = dest;
+        haveResults = true;
+        for (const extra of ['weaknesses.txt', 'weakness_count.out']) {
+          const w = where('parsed_results.conf', 'parsed-results-archive', 'parsed-results-dir', extra);
+          if (w === null) continue;
+          const data = await withJobArchive(ctx, w.archive, async (fd, budget) => (await readTarMember(fd, w.member, budget).catch(() => null))?.data ?? null);
+          if (data !== null && data !== undefined) await writeFile(join(resultsDir, extra), data);
+        }
       }
     }
   }
@@ -143,9 +194,9 @@ export async function preserveAssessmentResults(ctx: HookContext, bog: Readonly<
   let ok = true;
   if (!haveResults || !pass) {
     try {
-      await copyFile(join(out, 'results.tar.gz'), join(resultsDir, 'results.tar.gz'));
-    } catch {
-      log.error('out/results.tar.gz not found');
+      copyJobFile(ctx, 'out/results.tar.gz', join(resultsDir, 'results.tar.gz'));
+    } catch (e) {
+      log.error('out/results.tar.gz not found', { error: e });
       ok = false;
     }
     resultFile = join(resultsDir, OUTPUT_ARCHIVE);
@@ -281,11 +332,11 @@ export async function postAssessment(ctx: HookContext): Promise<number> {
   }
 
   await publish(sfx(AssessmentStatus.PostProcessing));
-  const statusOut = await readText(join(paths.outDir, 'status.out'));
+  const statusOut = readJobText(ctx, 'out/status.out');
   const facts = statusOutFacts(statusOut);
   log.info('status.out', { found: facts.found, pass: facts.pass, retry: facts.retry, weaknesses: facts.weaknesses, firstFailure: facts.firstFailure });
   if (!facts.pass) {
-    const runOut = await readText(join(paths.outDir, 'run.out'));
+    const runOut = readJobText(ctx, 'out/run.out');
     if (runOut !== undefined) log.info('run.out of a run that did not pass', { runOut: runOut.slice(-8192) });
   }
 
@@ -302,7 +353,7 @@ export async function postAssessment(ctx: HookContext): Promise<number> {
     else if (/synopsys|coverity/i.test(bog.toolname ?? '') && data.packageArchive) locSum = await ctx.linesOfCode(data.packageArchive);
     try {
       report = join(resultsDir, 'assessment-report.json');
-      await writeFile(report, serializeReport(await generateStatusList(dirAccess(paths.outDir))));
+      await writeFile(report, serializeReport(await generateStatusList(dirAccess(paths.outDir, settings.archiveBudget))));
     } catch (e) {
       log.error('assessment-report.json failed', { error: e });
       report = undefined;

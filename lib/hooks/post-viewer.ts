@@ -5,9 +5,10 @@
  * `<projectsFolder>/<projectid>/V-Runs/<viewer_uuid>/codedx_viewerdb_<stamp>.tar.gz`, checksummed and
  * recorded with viewer_store.store_viewer, and the viewer ends SHUTDOWN `Viewer shutdown completed`.
  */
-import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readBogFile } from '../bog/index.js';
+import { copyOutOf, readInside } from '../files/sandbox.js';
 import { viewerAdOptionsOf, viewerStatusAd, type ViewerAdOptions } from '../status/ads.js';
 import { ViewerState, ViewerStatus, viewerDidNotStart, type ViewerStateValue } from '../status/catalogue.js';
 import { sha512File, type HookContext } from './context.js';
@@ -34,12 +35,8 @@ export async function postViewer(ctx: HookContext): Promise<number> {
   const publish = (state: ViewerStateValue, status: string, opts: ViewerAdOptions = options): Promise<void> =>
     ctx.publisher.publish(viewerStatusAd(args.execrunuid, state, status, opts)).catch((e: unknown) => log.error('advertise failed', { status, error: e }));
 
-  let events: string | undefined;
-  try {
-    events = await readFile(paths.eventFile, 'latin1');
-  } catch {
-    events = undefined;
-  }
+  // out/ is the job's: read inside the scratch dir only, at most archive_max_member_bytes
+  const events = readInside(paths.scratch, paths.eventFile, settings.archiveBudget.maxMemberBytes)?.data.toString('latin1');
   const word = lastEventWord(events);
   if (viewerDidNotStartWord(word)) {
     const text = viewerDidNotStart(events === undefined ? undefined : (word ?? ''));
@@ -73,7 +70,8 @@ export async function postViewer(ctx: HookContext): Promise<number> {
       const dir = join(settings.projectsFolder, projectId, 'V-Runs', viewerUuid);
       await mkdir(dir, { recursive: true });
       const dest = join(dir, viewerDbBundleName(ctx.now()));
-      await copyFile(bundle, dest);
+      // a symlink out of the scratch dir, a FIFO or a device is refused (SandboxError)
+      copyOutOf(paths.scratch, bundle, dest);
       const checksum = await sha512File(dest);
       const r = await ctx.db.storeViewer({
         viewerInstanceUuid: viewerUuid,

@@ -67,7 +67,7 @@ export async function preViewer(ctx: HookContext): Promise<number> {
     }
     if (bog.db_path) {
       try {
-        await extractArchive(bog.db_path, paths.inDir);
+        await extractArchive(bog.db_path, paths.inDir, settings.archiveBudget);
       } catch (e) {
         // The viewer starts with an empty database rather than not at all (legacy: only logged).
         log.error('restoring the saved viewer database failed', { db_path: bog.db_path, error: e });

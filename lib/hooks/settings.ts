@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { trimSlash, type SwampConfig } from '../config/index.js';
+import type { ArchiveBudget } from '../files/budget.js';
 
 export type PlatformKind = 'vm' | 'docker' | 'local';
 
@@ -33,6 +34,8 @@ export interface HookSettings {
   vmipLookupAttempts: number;
   vmipLookupSleepMs: number;
   viewerTimeout: { frequency: number; duration: number; lastlog: number };
+  /** Budget of the archives the hooks unpack or read (swamp.conf archive_max_*; docs/files.md). */
+  archiveBudget: ArchiveBudget;
 }
 
 export function hookSettings(c: SwampConfig): HookSettings {
@@ -56,6 +59,7 @@ export function hookSettings(c: SwampConfig): HookSettings {
     vmipLookupAttempts: v.vmipLookupAttempts,
     vmipLookupSleepMs: v.vmipLookupSleepSeconds * 1000,
     viewerTimeout: { frequency: v.timeoutFrequencyMinutes, duration: v.timeoutDurationSeconds, lastlog: v.timeoutLastlogSeconds },
+    archiveBudget: c.archiveBudget,
   };
 }
 

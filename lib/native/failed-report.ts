@@ -1,15 +1,19 @@
 /**
  * The status-report branch of the Native viewer (legacy doNativeStatusOut): assessment output
  * archive -> <outdir>/failedreport.json (+ <inputdir>/assessment-report.json). The archive's out/
- * tree is extracted with node-tar into a private temporary directory inside outdir (regular files
- * and directories only: no links, no absolute or '..' paths), read, and removed.
+ * tree is extracted within the archive budget (lib/files/tar.ts: regular files and directories only,
+ * no links, no absolute or '..' paths, each file cut at maxMemberBytes) into a private temporary
+ * directory inside outdir, read, and removed, whatever happens.
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { closeSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULT_ARCHIVE_BUDGET, type ArchiveBudget } from '../files/budget.js';
+import { openInside, readInside, type OpenedFile } from '../files/sandbox.js';
+import { extractTar, readTarMember } from '../files/tar.js';
 import { writeFileAtomic } from './atomic.js';
 import { ctime } from './metadata.js';
-import { isSafeRelative, oneLine, resolveInside } from './safe-path.js';
+import { isSafeRelative, oneLine } from './safe-path.js';
 import { generateStatusList, serializeReport, type OutputAccess } from './status-out.js';
 
 export interface FailedReportOptions {
@@ -19,11 +23,10 @@ export interface FailedReportOptions {
   startDate: string | null;
   endDate: string | null;
   now?: Date;
+  budget?: ArchiveBudget;
 }
 
 export type BranchResult = { code: number; output: string | null; messages: string[] };
-
-const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
 
 async function isReadableFile(p: string): Promise<boolean> {
   try {
@@ -36,71 +39,60 @@ async function isReadableFile(p: string): Promise<boolean> {
   }
 }
 
-/** `tar -O -xzf archive member`: the bytes of the first regular-file entry named `member`. */
-export async function readTarMember(archive: string, member: string): Promise<Buffer | null> {
-  const tar = await import('tar');
-  const want = member.replace(/^(\.\/)+/, '');
-  let found: Buffer | null = null;
+/**
+ * `tar -O -xzf archive member` within the budget: the member's first `budget.maxMemberBytes` bytes,
+ * or null when it is absent or the archive is damaged or over budget (the report then shows what it
+ * shows for a missing file, as the legacy did when tar failed).
+ */
+export async function readTarMemberBytes(archive: string | number, member: string, budget: ArchiveBudget = DEFAULT_ARCHIVE_BUDGET): Promise<Buffer | null> {
   try {
-    await tar.t({
-      file: archive,
-      strict: true,
-      onReadEntry: (entry) => {
-        const name = entry.path.replace(/^(\.\/)+/, '');
-        if (found !== null || name !== want || !FILE_TYPES.has(entry.type)) return;
-        const chunks: Buffer[] = [];
-        entry.on('data', (c: Buffer) => chunks.push(c));
-        entry.on('end', () => {
-          found = Buffer.concat(chunks);
-        });
-      },
-    });
+    const m = await readTarMember(archive, member, budget);
+    return m === null ? null : m.data;
   } catch {
     return null;
   }
-  return found;
 }
 
-/** Extract only out/ (regular files and directories) of the archive below `dest`. */
-export async function extractOutTree(archive: string, dest: string): Promise<void> {
-  const tar = await import('tar');
-  await tar.x({
-    file: archive,
-    cwd: dest,
-    strict: true,
-    preserveOwner: false,
-    preservePaths: false,
-    filter: (p, entry) => {
-      const rel = p.replace(/^(\.\/)+/, '');
-      if (!/^out(\/|$)/.test(rel) || !isSafeRelative(rel)) return false;
-      const type = 'type' in entry ? entry.type : undefined;
-      return type === undefined || FILE_TYPES.has(type) || type === 'Directory';
-    },
+/**
+ * Extract only out/ (regular files and directories) of the archive below `dest`, within the budget;
+ * files longer than maxMemberBytes are cut there (the report shows at most that much of each file,
+ * and a 700 MB status.out is read through, not held).
+ */
+export async function extractOutTree(archive: string, dest: string, budget: ArchiveBudget = DEFAULT_ARCHIVE_BUDGET): Promise<string[]> {
+  const r = await extractTar(archive, dest, {
+    budget,
+    what: `archive ${path.basename(archive)}`,
+    // entries outside out/ and unsafe names are skipped (tar(1) skipped them with a warning), not fatal
+    filter: (e) => /^out(\/|$)/.test(e.path) && isSafeRelative(e.path),
+    truncateFilesAt: budget.maxMemberBytes,
   });
+  return r.truncated;
 }
 
-export function dirAccess(outRoot: string): OutputAccess {
+/**
+ * The assessment's output directory as the report reads it: files directly under `outRoot` opened
+ * inside it (no symlink out of it, regular files only, at most maxMemberBytes each), and members of
+ * the archives found there.
+ */
+export function dirAccess(outRoot: string, budget: ArchiveBudget = DEFAULT_ARCHIVE_BUDGET): OutputAccess {
   return {
     async readTop(rel) {
-      const full = resolveInside(outRoot, rel);
-      if (full === null) return null;
-      try {
-        const st = await fsp.lstat(full);
-        if (!st.isFile()) return null;
-        return await fsp.readFile(full);
-      } catch {
-        return null;
-      }
+      if (!isSafeRelative(rel)) return null;
+      return readInside(outRoot, rel, budget.maxMemberBytes)?.data ?? null;
     },
     async readFromArchive(archiveRel, member) {
-      const full = resolveInside(outRoot, archiveRel);
-      if (full === null || !isSafeRelative(member)) return null;
+      if (!isSafeRelative(archiveRel) || !isSafeRelative(member)) return null;
+      let f: OpenedFile;
       try {
-        if (!(await fsp.lstat(full)).isFile()) return null;
+        f = openInside(outRoot, archiveRel);
       } catch {
         return null;
       }
-      return readTarMember(full, member);
+      try {
+        return await readTarMemberBytes(f.fd, member, budget);
+      } finally {
+        closeSync(f.fd);
+      }
     },
   };
 }
@@ -124,11 +116,13 @@ export async function nativeStatusReport(o: FailedReportOptions): Promise<Branch
   if (!(await isReadableFile(file))) return { code: 3, output: `ERROR - ${oneLine(file)} not found\n`, messages };
   if (!/.tar$|.tar.gz$/.test(file)) return { code: 3, output: `ERROR - ${oneLine(file)} is not a tar archive\n`, messages };
 
+  const budget = o.budget ?? DEFAULT_ARCHIVE_BUDGET;
   const work = path.join(o.outdir, `.native-out.${process.pid}.${randomBytes(6).toString('hex')}`);
   try {
     await fsp.mkdir(work, { mode: 0o700 });
     try {
-      await extractOutTree(file, work);
+      const cut = await extractOutTree(file, work, budget);
+      if (cut.length > 0) messages.push(`files cut at ${budget.maxMemberBytes} bytes (archive_max_member_bytes): ${cut.join(', ')}`);
     } catch (err) {
       return {
         code: 3,
@@ -136,7 +130,7 @@ export async function nativeStatusReport(o: FailedReportOptions): Promise<Branch
         messages,
       };
     }
-    const status = await generateStatusList(dirAccess(path.join(work, 'out')));
+    const status = await generateStatusList(dirAccess(path.join(work, 'out'), budget));
     try {
       await writeFileAtomic(path.join(inputdir, 'assessment-report.json'), serializeReport(status));
     } catch (err) {
@@ -154,6 +148,9 @@ export async function nativeStatusReport(o: FailedReportOptions): Promise<Branch
       return { code: 3, output: `Error - cannot save ${oneLine(target)}\n`, messages };
     }
     return { code: 0, output: 'failedreport.json\n', messages };
+  } catch (err) {
+    // Anything else (out of space, a report that cannot be built): a clear line, never a crash.
+    return { code: 3, output: `ERROR - status report of ${oneLine(file)} failed - ${oneLine((err as Error).message)}\n`, messages };
   } finally {
     await fsp.rm(work, { recursive: true, force: true });
   }

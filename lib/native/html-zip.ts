@@ -3,12 +3,16 @@
  * it there with yauzl (instead of `unzip -DD -K`), then answer `index.html` if it is at the top
  * level. Entries that would land outside outdir (absolute, '..', backslashes), symlink entries and
  * writes through an existing symlink refuse the whole archive; every file is written under a
- * temporary name and renamed, so index.html never exists half-written.
+ * temporary name and renamed, so index.html never exists half-written. The archive has a budget
+ * (lib/files/budget.ts): entry count and declared sizes are checked before anything is written, the
+ * bytes actually inflated while writing; past it, everything extracted so far is removed again.
  */
 import { createWriteStream, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
 import type { Entry } from 'yauzl';
+import { BudgetMeter, DEFAULT_ARCHIVE_BUDGET, type ArchiveBudget } from '../files/budget.js';
 import { tempPathFor } from './atomic.js';
 import type { BranchResult } from './failed-report.js';
 import { isSafeRelative, noSymlinkBetween, oneLine, resolveInside } from './safe-path.js';
@@ -34,14 +38,26 @@ function unixMode(e: Entry): number | null {
 }
 
 /** Extract `zipPath` below `outdir`; returns the created paths. Throws ZipRefusedError on a hostile entry. */
-export async function extractZipSafely(zipPath: string, outdir: string): Promise<string[]> {
+export async function extractZipSafely(zipPath: string, outdir: string, budget: ArchiveBudget = DEFAULT_ARCHIVE_BUDGET): Promise<string[]> {
   const yauzl = await import('yauzl');
   const root = await fsp.realpath(outdir);
   const zip = await yauzl.openPromise(zipPath, { lazyEntries: true, autoClose: false, strictFileNames: true, decodeStrings: true });
+  const meter = new BudgetMeter(budget, zip.fileSize, `zip ${path.basename(zipPath)}`);
   const created: string[] = [];
+  const madeDirs: string[] = [];
+  let complete = false;
   try {
+    // The central directory's count and sizes first: a bomb is refused before one byte is written.
+    // (yauzl checks each entry's inflated size against the declared one while reading.)
+    meter.declared(0, zip.entryCount);
     const entries: Entry[] = [];
-    for await (const e of zip.eachEntry()) entries.push(e);
+    let declared = 0;
+    for await (const e of zip.eachEntry()) {
+      entries.push(e);
+      meter.entry(e.fileName);
+      declared += e.uncompressedSize;
+    }
+    meter.declared(declared, entries.length);
     // Pass 1: refuse the whole archive if any entry is unsafe (nothing written yet).
     for (const e of entries) {
       const name = e.fileName.replace(/\/+$/, '');
@@ -60,16 +76,29 @@ export async function extractZipSafely(zipPath: string, outdir: string): Promise
       if (!(await noSymlinkBetween(root, full))) throw new ZipRefusedError(`entry would be written through a symlink: ${e.fileName}`);
       const mode = unixMode(e);
       if (isDir) {
-        await fsp.mkdir(full, { recursive: true });
+        const first = await fsp.mkdir(full, { recursive: true });
+        if (first !== undefined) madeDirs.push(first);
         created.push(full);
         continue;
       }
-      await fsp.mkdir(path.dirname(full), { recursive: true });
+      const first = await fsp.mkdir(path.dirname(full), { recursive: true });
+      if (first !== undefined) madeDirs.push(first);
       const tmp = tempPathFor(full);
       try {
         const rs = await zip.openReadStreamPromise(e);
+        const counter = new Transform({
+          transform(chunk: Buffer, _enc, cb) {
+            try {
+              meter.process(chunk.length);
+              meter.add(chunk.length);
+              cb(null, chunk);
+            } catch (err) {
+              cb(err as Error);
+            }
+          },
+        });
         // Permission bits only: no setuid/setgid/sticky (legacy unzip -K kept them).
-        await pipeline(rs, createWriteStream(tmp, { flags: 'wx', mode: mode === null ? 0o644 : (mode & 0o777) | 0o400 }));
+        await pipeline(rs, counter, createWriteStream(tmp, { flags: 'wx', mode: mode === null ? 0o644 : (mode & 0o777) | 0o400 }));
         await fsp.rename(tmp, full);
       } catch (err) {
         await fsp.rm(tmp, { force: true });
@@ -77,13 +106,19 @@ export async function extractZipSafely(zipPath: string, outdir: string): Promise
       }
       created.push(full);
     }
+    complete = true;
   } finally {
     zip.close();
+    if (!complete) {
+      // Leave nothing of a refused archive behind: the files written, then the directories made.
+      for (const p of [...created].reverse()) await fsp.rm(p, { force: true, recursive: false }).catch(() => undefined);
+      for (const d of [...madeDirs].reverse()) await fsp.rm(d, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
   return created;
 }
 
-export async function nativeHtml(filePath: string, outdir: string): Promise<BranchResult> {
+export async function nativeHtml(filePath: string, outdir: string, budget: ArchiveBudget = DEFAULT_ARCHIVE_BUDGET): Promise<BranchResult> {
   const messages: string[] = [];
   try {
     await fsp.mkdir(outdir, { recursive: true });
@@ -112,7 +147,7 @@ export async function nativeHtml(filePath: string, outdir: string): Promise<Bran
     }
     let created: string[];
     try {
-      created = await extractZipSafely(copy, outdir);
+      created = await extractZipSafely(copy, outdir, budget);
     } catch (err) {
       messages.push(`unzip ${copy} failed: ${(err as Error).message}`);
       return { code: 3, output: null, messages };

@@ -9,6 +9,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import type { ArchiveBudget } from '../files/budget.js';
 import { nativeStatusReport, type BranchResult } from './failed-report.js';
 import { nativeHtml } from './html-zip.js';
 import { ctime, type ScarfMetadata } from './metadata.js';
@@ -39,6 +40,8 @@ export interface NativeViewerOptions {
    * embedded copy). Undefined: the embedded copy.
    */
   etcDir?: string | undefined;
+  /** Archive budget (swamp.conf archive_max_*); the defaults when absent. */
+  budget?: ArchiveBudget | undefined;
 }
 
 export type NativeFileName = 'nativereport.json' | 'failedreport.json' | 'index.html';
@@ -139,7 +142,7 @@ export async function runNativeViewer(opts: NativeViewerOptions): Promise<Native
       r = { code: 3, output: null, messages: [`refused file_path or outdir: ${JSON.stringify(file)} ${JSON.stringify(outdir)}`] };
     } else if (/\.zip$/i.test(file)) {
       name = 'index.html';
-      r = await nativeHtml(file, outdir);
+      r = await nativeHtml(file, outdir, opts.budget);
     } else if (/results/i.test(resultsType)) {
       name = 'nativereport.json';
       r = await nativeScarf(file, outdir, opts);
@@ -152,6 +155,7 @@ export async function runNativeViewer(opts: NativeViewerOptions): Promise<Native
         startDate: opts.start_date ?? null,
         endDate: opts.end_date ?? null,
         ...(opts.now ? { now: opts.now } : {}),
+        ...(opts.budget ? { budget: opts.budget } : {}),
       });
     } else {
       r = { code: 3, output: null, messages: [`unknown results_type ${JSON.stringify(resultsType)} for ${file}`] };

@@ -118,7 +118,15 @@ async function native(o: LaunchViewerOptions, fromDb: boolean): Promise<number> 
     config = undefined;
   }
   const { runNativeViewer } = await import('../native/viewer.js');
+  // The archive budget of swamp.conf (docs/files.md); the defaults without a config or with a bad value.
+  let budget: import('../files/budget.js').ArchiveBudget | undefined;
+  try {
+    budget = config?.archiveBudget;
+  } catch {
+    budget = undefined;
+  }
   const r = await runNativeViewer({
+    budget,
     results_type: o.results_type,
     package_type: o.package_type,
     file_path: o.file_path,
