@@ -29,7 +29,7 @@ export const DEFAULT_ARCHIVE_BUDGET: Readonly<ArchiveBudget> = Object.freeze({
   maxBytes: 4 * 1024 * 1024 * 1024,
   maxEntries: 200_000,
   maxRatio: 200,
-  maxMemberBytes: 64 * 1024 * 1024,
+  maxMemberBytes: 16 * 1024 * 1024,
 });
 
 /** Below this many bytes the ratio is not checked (a 10 kB archive of repeated lines is fine). */
@@ -95,6 +95,9 @@ export class BudgetMeter {
   /** Checks a size declared up front (zip central directory) without counting it. */
   declared(total: number, entries: number): void {
     if (entries > this.budget.maxEntries) throw new ArchiveBudgetError(`${this.what}: ${entries} entries, more than ${this.budget.maxEntries} (archive_max_entries)`, { entries });
-    if (total > this.limit) throw new ArchiveBudgetError(`${this.what}: declares ${total} bytes uncompressed, more than ${this.limit}`, { total, limit: this.limit });
+    if (total > this.limit) {
+      const why = this.limit < this.budget.maxBytes ? `archive_max_ratio ${this.budget.maxRatio}` : 'archive_max_bytes';
+      throw new ArchiveBudgetError(`${this.what}: declares ${total} bytes uncompressed, more than ${this.limit} (${why})`, { total, limit: this.limit });
+    }
   }
 }

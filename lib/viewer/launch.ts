@@ -284,7 +284,7 @@ async function upload(
         let zip: string | undefined;
         try {
           const { rezipArchive } = await import('./rezip.js');
-          zip = await rezipArchive(archive, tmp);
+          zip = await rezipArchive(archive, tmp, settings.archiveBudget);
         } catch (e) {
           log.warn('re-zipping the package archive failed; uploading the original', { archive, err: toSwampError(e) });
         }

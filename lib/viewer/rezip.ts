@@ -8,12 +8,17 @@
  *   .jar .whl           already zip files: copied under the `.zip` name (what unpack + zip gave)
  *   anything else       not re-zipped: the caller uploads the original (legacy: "keep the original")
  *
+ * Every archive is read within the archive budget (lib/files/budget.ts; a bomb is refused, the caller
+ * then uploads the original as for a damaged archive).
+ *
  * The zip goes into a directory the caller owns (a temp dir under the run dir, never the cwd, which
  * for a DB-started program is mysqld's datadir).
  */
-import { copyFile, rm } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { copyFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { ReadEntry } from 'tar';
+import { BudgetMeter, DEFAULT_ARCHIVE_BUDGET, type ArchiveBudget } from '../files/budget.js';
+import { loadTar, walkTar } from '../files/tar.js';
 import { ZipWriter } from './zip.js';
 
 /** The archive kinds we can turn into a zip, and the `<base>` of `<base>.zip`. */
@@ -26,50 +31,33 @@ export function rezipKind(archive: string): { kind: 'tar' | 'gem' | 'zip-copy'; 
   return { kind, base: m[1] };
 }
 
-/** Reads a tar (gzip detected by node-tar) from a file or a buffer and adds its entries to the zip. */
-async function tarIntoZip(source: { file: string } | { data: Buffer }, zip: ZipWriter, onMember?: (path: string, data: Buffer) => boolean): Promise<void> {
-  const tar = await import('tar');
-  const pending: Promise<void>[] = [];
-  let failure: unknown;
-  const onentry = (entry: ReadEntry): void => {
-    const type = entry.type;
-    if (type !== 'File' && type !== 'OldFile' && type !== 'ContiguousFile' && type !== 'Directory') {
-      entry.resume(); // links, devices, pax headers: nothing to carry into a source zip
-      return;
-    }
+/**
+ * Reads a tar (gzip detected by node-tar) within the budget and adds its files and directories to the
+ * zip, one entry at a time (an entry is held in memory while it is deflated; the budget bounds it).
+ * `onMember`, when given, takes the entries instead (the gem's data.tar.gz).
+ */
+async function tarIntoZip(file: string, zip: ZipWriter, budget: ArchiveBudget, onMember?: (path: string, data: Buffer) => void): Promise<void> {
+  const tar = await loadTar();
+  const meter = new BudgetMeter(budget, statSync(file).size, `package archive ${basename(file)}`);
+  walkTar(tar, file, meter, (e) => {
+    // links, devices, pax headers: nothing to carry into a source zip
+    if (e.kind !== 'file' && e.kind !== 'directory') return 'skip';
     const chunks: Buffer[] = [];
-    pending.push(
-      new Promise<void>((resolve) => {
-        entry.on('data', (c: Buffer) => chunks.push(c));
-        entry.on('end', () => {
-          try {
-            const data = Buffer.concat(chunks);
-            if (onMember !== undefined && onMember(entry.path, data)) {
-              // consumed by the caller (the gem's data.tar.gz)
-            } else if (onMember === undefined) {
-              if (type === 'Directory') zip.addDirectory(entry.path, { mode: entry.mode ?? 0o755, mtime: entry.mtime ?? new Date() });
-              else zip.addFile(entry.path, data, { mode: entry.mode ?? 0o644, mtime: entry.mtime ?? new Date() });
-            }
-          } catch (e) {
-            failure ??= e;
-          }
-          resolve();
-        });
-      }),
-    );
-  };
-  if ('file' in source) {
-    await tar.t({ file: source.file, strict: true, onReadEntry: onentry });
-  } else {
-    await new Promise<void>((resolve, reject) => {
-      const p = new tar.Parser({ strict: true, onReadEntry: onentry });
-      p.on('error', reject);
-      p.on('end', () => resolve());
-      p.end(source.data);
-    });
-  }
-  await Promise.all(pending);
-  if (failure !== undefined) throw failure;
+    return {
+      data: (chunk) => {
+        if (chunk !== null) {
+          meter.add(chunk.length);
+          chunks.push(chunk);
+          return;
+        }
+        const data = Buffer.concat(chunks);
+        const mtime = e.mtime ?? new Date();
+        if (onMember !== undefined) onMember(e.path, data);
+        else if (e.kind === 'directory') zip.addDirectory(e.path, { mode: e.mode ?? 0o755, mtime });
+        else zip.addFile(e.path, data, { mode: e.mode ?? 0o644, mtime });
+      },
+    };
+  });
 }
 
 /**
@@ -77,7 +65,7 @@ async function tarIntoZip(source: { file: string } | { data: Buffer }, zip: ZipW
  * of a kind we re-zip. Throws on a damaged archive or an unsafe entry name (the caller keeps the
  * original then); a partial zip is removed.
  */
-export async function rezipArchive(archive: string, dir: string): Promise<string | undefined> {
+export async function rezipArchive(archive: string, dir: string, budget: ArchiveBudget = DEFAULT_ARCHIVE_BUDGET): Promise<string | undefined> {
   const k = rezipKind(archive);
   if (k === undefined) return undefined;
   const out = join(dir, `${k.base}.zip`);
@@ -88,15 +76,21 @@ export async function rezipArchive(archive: string, dir: string): Promise<string
   const zip = new ZipWriter(out);
   try {
     if (k.kind === 'tar') {
-      await tarIntoZip({ file: archive }, zip);
+      await tarIntoZip(archive, zip, budget);
     } else {
       let data: Buffer | undefined;
-      await tarIntoZip({ file: archive }, zip, (path, bytes) => {
+      await tarIntoZip(archive, zip, budget, (path, bytes) => {
         if (path === 'data.tar.gz') data = bytes;
-        return true;
       });
       if (data === undefined) throw new Error(`${archive}: no data.tar.gz in the gem`);
-      await tarIntoZip({ data }, zip);
+      // the inner archive goes through a file in the caller's directory, read like any other
+      const inner = join(dir, `.${k.base}.data.tar.gz`);
+      await writeFile(inner, data, { flag: 'wx', mode: 0o600 });
+      try {
+        await tarIntoZip(inner, zip, budget);
+      } finally {
+        await rm(inner, { force: true });
+      }
     }
     zip.finish();
     return out;

@@ -6,6 +6,7 @@
  * VM/DC). Timings have the legacy's values and are fields so tests can shorten them.
  */
 import type { SwampConfig } from '../config/index.js';
+import type { ArchiveBudget } from '../files/budget.js';
 import type { ToolCall } from '../htcondor/index.js';
 import { preferredPlatformType } from '../submission/platform.js';
 import { launchSettings, type LaunchSettings } from '../submission/settings.js';
@@ -22,6 +23,8 @@ export interface ViewerSettings {
   /** Collector polls while waiting for READY before the upload (legacy: 60 x 10 s). */
   uploadPollMs: number;
   uploadTimeoutMs: number;
+  /** Budget of the package archive re-zipped for Code Dx (swamp.conf archive_max_*). */
+  archiveBudget: ArchiveBudget;
 }
 
 export function viewerSettings(c: SwampConfig, onCall?: (call: ToolCall) => void): ViewerSettings {
@@ -33,5 +36,6 @@ export function viewerSettings(c: SwampConfig, onCall?: (call: ToolCall) => void
     stoppingWaitMs: 120_000,
     uploadPollMs: c.int('viewer_upload_poll_seconds', 2, { min: 1, max: 60 }) * 1000,
     uploadTimeoutMs: c.int('viewer_upload_timeout_seconds', 600, { min: 1, max: 7200 }) * 1000,
+    archiveBudget: c.archiveBudget,
   };
 }

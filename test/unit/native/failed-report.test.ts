@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { truncateSync } from 'node:fs';
+import { DEFAULT_ARCHIVE_BUDGET } from '../../../lib/files/budget.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -184,4 +187,51 @@ describe('status report branch (errors / warnings) with a real tar archive', () 
       t.cleanup();
     }
   });
+});
+
+describe('status report branch: bounded memory and archive budget', () => {
+  function bigOutputDisk(dir: string, mb: number): string {
+    // tar(1) over a sparse file: a 2.4 MB-class tar.gz holding a huge status.out, cheap to build
+    const src = path.join(dir, 'bsrc');
+    mkdirSync(path.join(src, 'out'), { recursive: true });
+    writeFileSync(path.join(src, 'out', 'status.out'), 'FAIL: build (exit 2)\nFAIL: all\n');
+    truncateSync(path.join(src, 'out', 'status.out'), mb * 1024 * 1024);
+    writeFileSync(path.join(src, 'out', 'run.out'), 'run\n');
+    const file = path.join(dir, 'results', 'outputdisk.tar.gz');
+    mkdirSync(path.dirname(file), { recursive: true });
+    execFileSync('tar', ['-C', src, '-czf', file, 'out']);
+    return file;
+  }
+
+  test('a 300 MB status.out: the report is built from its first archive_max_member_bytes, the work dir removed', async () => {
+    const t = tempDir();
+    try {
+      const file = bigOutputDisk(t.dir, 300);
+      const outdir = path.join(t.dir, 'o');
+      const budget = { ...DEFAULT_ARCHIVE_BUDGET, maxMemberBytes: 64 * 1024 };
+      const r = await runNativeViewer({ results_type: 'errors', file_path: file, outdir, now: NOW, budget });
+      expect(r).toMatchObject({ ok: true, output: 'failedreport.json\n' });
+      expect(r.messages.join('\n')).toMatch(/cut at 65536 bytes.*out\/status.out/);
+      const report = JSON.parse(readFileSync(path.join(outdir, 'failedreport.json'), 'utf8')) as { status: { name: string; content: unknown }[] };
+      expect(report.status[0]?.name).toBe('build');
+      expect(String(report.status[1]?.content).length).toBeLessThanOrEqual(64 * 1024);
+      expect(readdirSync(outdir).sort()).toEqual(['failedreport.json', 'outputdisk.tar.gz']);
+    } finally {
+      t.cleanup();
+    }
+  }, 60_000);
+
+  test('past the budget: one ERROR line, exit 3, no work dir left, no crash', async () => {
+    const t = tempDir();
+    try {
+      const file = bigOutputDisk(t.dir, 100);
+      const outdir = path.join(t.dir, 'o');
+      const r = await runNativeViewer({ results_type: 'errors', file_path: file, outdir, now: NOW, budget: { ...DEFAULT_ARCHIVE_BUDGET, maxBytes: 10 * 1024 * 1024 } });
+      expect(r).toMatchObject({ ok: false, exitCode: 3 });
+      expect(r.output).toMatch(/^ERROR - tar xf .* failed - .*archive_max_bytes.*\n$/);
+      expect(readdirSync(outdir)).toEqual(['outputdisk.tar.gz']);
+    } finally {
+      t.cleanup();
+    }
+  }, 60_000);
 });

@@ -1,6 +1,8 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULT_ARCHIVE_BUDGET } from '../../../lib/files/budget.js';
 import { runNativeViewer } from '../../../lib/native/viewer.js';
+import { ZipWriter } from '../../../lib/viewer/zip.js';
 import { makeZip, tempDir, type ZipItem } from './helpers.js';
 
 async function viewZip(dir: string, items: ZipItem[], name = 'report.ZIP', outdir = path.join(dir, 'outgoing', 'r1')) {
@@ -94,6 +96,30 @@ describe('HTML zip branch', () => {
       const zip = path.join(t.dir, 'missing.zip');
       const r = await runNativeViewer({ results_type: 'results', file_path: zip, outdir: path.join(t.dir, 'o') });
       expect(r).toMatchObject({ ok: false, output: `ERROR Cannot copy ${zip} to ${path.join(t.dir, 'o')} ENOENT\n` });
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
+describe('HTML zip branch: archive budget', () => {
+  test.each([
+    ['too many entries', { maxEntries: 3 }, 5, 1],
+    ['more bytes than archive_max_bytes', { maxBytes: 1024 * 1024 }, 1, 4 * 1024 * 1024],
+    ['a ratio past archive_max_ratio (a bomb: 70 MiB of zeros in ~70 kB)', { maxRatio: 100 }, 1, 70 * 1024 * 1024],
+  ])('%s: refused before or while writing, nothing extracted left behind, exit 3', async (_l, over, n, size) => {
+    const t = tempDir();
+    try {
+      const zip = path.join(t.dir, 'bomb.zip');
+      const w = new ZipWriter(zip);
+      w.addFile('index.html', Buffer.from('<html/>'));
+      for (let i = 0; i < n; i++) w.addFile(`d/f${i}.bin`, Buffer.alloc(size));
+      w.finish();
+      const outdir = path.join(t.dir, 'out');
+      const r = await runNativeViewer({ results_type: 'results', file_path: zip, outdir, budget: { ...DEFAULT_ARCHIVE_BUDGET, ...over } });
+      expect(r).toMatchObject({ ok: false, exitCode: 3 });
+      expect(r.messages.join('\n')).toMatch(/archive_max_/);
+      expect(readdirSync(outdir)).toEqual(['bomb.zip']);
     } finally {
       t.cleanup();
     }

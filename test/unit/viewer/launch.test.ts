@@ -1,3 +1,4 @@
+import { DEFAULT_ARCHIVE_BUDGET } from '../../../lib/files/budget.js';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +57,7 @@ afterEach(async () => {
 
 function deps(condor: FakeCondor, over: Partial<ViewerDeps> = {}): ViewerDeps {
   const base = { runDir, binDir: '/opt/swamp/bin', resultsFolder: '/r/', owner: 'swamp', swampInABox: true, bridgeInterface: undefined, configPath: '/opt/swamp/etc/swamp.conf' } as unknown as LaunchSettings;
-  const settings: ViewerSettings = { base, masterViewer: 'codedx-3.5.5-viewer', viewerType: 'local', lockWaitMs: 30_000, stoppingWaitMs: 50, uploadPollMs: 1, uploadTimeoutMs: 200 };
+  const settings: ViewerSettings = { base, masterViewer: 'codedx-3.5.5-viewer', viewerType: 'local', lockWaitMs: 30_000, stoppingWaitMs: 50, uploadPollMs: 1, uploadTimeoutMs: 200, archiveBudget: DEFAULT_ARCHIVE_BUDGET };
   return { settings, ops: condor, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))), ...over };
 }
 
