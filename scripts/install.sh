@@ -16,6 +16,9 @@ DESTDIR=${1:-}
 PREFIX=${2:-/opt/swamp}
 LEGACY_BINDIR=${3:-/usr/local/bin}
 SWAMP_USER=${SWAMP_USER:-swa-daemon}
+# The group of the log dir: the service account's, which the mysqld account must also be in (its
+# programs log there too): usermod -aG <group> mysql
+SWAMP_GROUP=${SWAMP_GROUP:-$(id -gn "$SWAMP_USER" 2>/dev/null || echo "$SWAMP_USER")}
 SHARE="$PREFIX/share/swamp-backend"
 MANIFEST="$DESTDIR$SHARE/manifest"
 
@@ -36,10 +39,19 @@ fi
 mkdir -p "$DESTDIR$SHARE"
 : > "$MANIFEST.new"
 record() { echo "$1" >> "$MANIFEST.new"; }
-subst() { sed -e "s#@PREFIX@#$PREFIX#g" -e "s#@SWAMP_USER@#$SWAMP_USER#g" "$1"; }
+subst() { sed -e "s#@PREFIX@#$PREFIX#g" -e "s#@SWAMP_USER@#$SWAMP_USER#g" -e "s#@SWAMP_GROUP@#$SWAMP_GROUP#g" "$1"; }
 
 install -d -m 0755 "$DESTDIR$PREFIX/bin" "$DESTDIR$PREFIX/etc" "$DESTDIR$LEGACY_BINDIR" "$DESTDIR$SHARE"
-install -d -m 01777 "$DESTDIR$PREFIX/log"          # the mysqld user, the job owner and admins all append
+# Logs: 2770, owned by the service account and its group (setgid: new files keep the group); the
+# programs create their files 0640 and open them with O_NOFOLLOW (docs/files.md). Not world-writable:
+# a job owner outside the group can plant nothing there.
+install -d -m 02770 "$DESTDIR$PREFIX/log"
+if id -u "$SWAMP_USER" >/dev/null 2>&1 && getent group "$SWAMP_GROUP" >/dev/null 2>&1; then
+  chown "$SWAMP_USER:$SWAMP_GROUP" "$DESTDIR$PREFIX/log" 2>/dev/null || echo "warning: cannot chown $PREFIX/log to $SWAMP_USER:$SWAMP_GROUP" >&2
+else
+  echo "warning: account $SWAMP_USER or group $SWAMP_GROUP missing: chown $SWAMP_USER:$SWAMP_GROUP $PREFIX/log once they exist" >&2
+fi
+chmod 02770 "$DESTDIR$PREFIX/log"  # chown clears the setgid bit on some systems
 install -d -m 0775 "$DESTDIR$PREFIX/run"
 install -m 0755 "$ROOT/dist/bin/swamp" "$DESTDIR$PREFIX/bin/swamp"; record "$PREFIX/bin/swamp"
 # The local platform's machines are simulators (canned SCARF result, scripted events) for tests and

@@ -14,7 +14,9 @@ layout() {
   mkdir -p "$SW/etc" "$SW/log" "$SW/run" "$SW/results" "$SW/outgoing" "$SW/platforms/images" "$SW/projects" "$LOCAL/bin"
   # jobs, hooks and the DB's programs run as swamp; admins and tests as root
   chown "$uid" "$SW/run" "$SW/results" "$SW/outgoing" "$SW/projects"
-  chmod 1777 "$SW/log"
+  # logs: group-owned, setgid, not world-writable (as make install); the programs create 0640 files
+  chown "$uid:$(id -g "$uid")" "$SW/log"
+  chmod 2770 "$SW/log"
   chmod 0775 "$SW/run" "$SW/results" "$SW/outgoing" "$SW/projects"
   # the project tree must be traversable by swamp (jobs run inside the chroot as swamp)
   d="$ROOT"; while [ "$d" != "/" ]; do chmod o+x "$d" 2>/dev/null || true; d=$(dirname "$d"); done
@@ -85,9 +87,18 @@ write_env() {
   mv "$LOCAL/env.new" "$LOCAL/env"
 }
 
+# logrotate: the tests rotate the logs with the real program and the shipped rules
+ensure_logrotate() {
+  command -v logrotate >/dev/null 2>&1 || [ -x /usr/sbin/logrotate ] && return 0
+  [ "$(id -u)" = 0 ] || { echo "logrotate is missing and installing it needs root" >&2; return 1; }
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends logrotate >/dev/null 2>&1 ||
+    { apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends logrotate >/dev/null; }
+}
+
 case "$cmd" in
 up)
   "$ROOT/scripts/ensure-swamp-user.sh" >/dev/null
+  ensure_logrotate
   "$ROOT/services/mariadb/db.sh" install
   "$ROOT/services/mariadb/db.sh" start
   "$ROOT/services/condor/setup.sh"

@@ -18,7 +18,7 @@
  * every other external program goes through lib/proc/run.ts.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, fchmodSync, openSync, constants } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, openSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { isSea } from 'node:sea';
 import { SwampError } from '../errors/index.js';
@@ -74,21 +74,31 @@ export interface DetachOptions {
   stdout?: OutStream;
 }
 
+/**
+ * swamperrors.log and the like, in the group-writable log dir: never through a planted link
+ * (O_NOFOLLOW), never a FIFO or device (O_NONBLOCK + fstat), never a hard link to another file;
+ * created 0640 like the logs (lib/log). Throws when it cannot be used (the caller takes /dev/null).
+ */
 function openAppend(file: string): number {
-  const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
+  const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+  let fd: number;
   try {
-    const fd = openSync(file, flags | constants.O_EXCL, 0o666);
+    fd = openSync(file, flags | constants.O_CREAT | constants.O_EXCL, 0o640);
     try {
-      // Shared by the mysqld user, the daemon user and job owners, as the legacy monitor made it.
-      fchmodSync(fd, 0o666);
+      fchmodSync(fd, 0o640);
     } catch {
       /* not ours to change */
     }
-    return fd;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    return openSync(file, flags, 0o666);
+    fd = openSync(file, flags);
   }
+  const st = fstatSync(fd);
+  if (!st.isFile() || st.nlink !== 1) {
+    closeSync(fd);
+    throw Object.assign(new Error(`${file} is not a plain log file`), { code: 'EUNSAFE' });
+  }
+  return fd;
 }
 
 export interface SpawnDetachedOptions {

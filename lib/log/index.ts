@@ -7,8 +7,19 @@
  *   writable, lines go to stderr (the mysqld error log, or swamperrors.log for detached workers).
  * - Nothing is ever truncated (the legacy wiped the global runtrace.log on every launch).
  * - No dependencies and no work at import time: start-up time is an API for sys_exec.
+ * - The log dir is group-writable for the accounts that log (mysqld's, the service account, root),
+ *   so anyone in that group could plant a link there: files are opened with O_NOFOLLOW and
+ *   O_NONBLOCK and must be regular files with one link, else lines go to stderr. New files are 0640;
+ *   one made by root is given to the directory's owner so the service account can append to it. A
+ *   file of another account that we may not append to is left alone: our lines go to
+ *   `<program>.<user>.log` beside it.
+ * - Rotation: before each line the name is checked (lstat) against the open descriptor; when
+ *   logrotate has moved the file away, or it is gone, the file is opened again (created). SIGHUP
+ *   does the same for long-running programs (reopenLogFiles), so a monitorjob that runs for days
+ *   never writes into a rotated, later deleted file.
  */
-import { closeSync, fchmodSync, openSync, writeSync, constants } from 'node:fs';
+import { closeSync, fchmodSync, fchownSync, fstatSync, lstatSync, openSync, statSync, writeSync, constants } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 
 export type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
@@ -46,15 +57,37 @@ export interface LoggerOptions {
   level?: Level;
   /** Fields on every line. */
   bindings?: Fields;
-  /** Permission bits of a newly created log file. Default 0o666: the same files are written by the
-   * mysqld user, the daemon user and job owners, as the legacy appenders (umask 0) allowed. */
+  /** Permission bits of a newly created log file. Default 0o640 (group: the log readers). */
   fileMode?: number;
+}
+
+/** Every open sink, so SIGHUP (reopenLogFiles) can reach the descriptors of a long-running program. */
+const SINKS = new Set<WeakRef<Sink>>();
+
+/** Makes every logger of this process open its file again before its next line (SIGHUP after rotation). */
+export function reopenLogFiles(): void {
+  for (const ref of SINKS) {
+    const s = ref.deref();
+    if (s === undefined) SINKS.delete(ref);
+    else s.reopen();
+  }
+}
+
+function userName(): string {
+  try {
+    return userInfo().username.replace(/[^A-Za-z0-9._-]/g, '_') || String(process.getuid?.() ?? 'user');
+  } catch {
+    return String(process.getuid?.() ?? 'user');
+  }
 }
 
 /** Where lines go: opened lazily on the first line, shared by a logger and its children. */
 class Sink {
   #fd: number | undefined;
   #opened = false;
+  /** dev/ino of the open file, to notice a rotation. */
+  #dev = 0;
+  #ino = 0;
   target: string | undefined;
   readonly #file: string | undefined;
   readonly #mode: number;
@@ -62,31 +95,79 @@ class Sink {
   constructor(file: string | undefined, mode: number) {
     this.#file = file;
     this.#mode = mode;
+    if (file !== undefined) SINKS.add(new WeakRef(this));
+  }
+
+  /** Opens `file` for appending: never through a link, only a regular file with one name. */
+  #openFile(file: string): number {
+    const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+    let fd: number;
+    let created = false;
+    try {
+      // Create exclusively first so a new file gets its mode regardless of the umask.
+      fd = openSync(file, flags | constants.O_CREAT | constants.O_EXCL, this.#mode);
+      created = true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      fd = openSync(file, flags);
+    }
+    try {
+      const st = fstatSync(fd);
+      // A FIFO or device, or a hard link to someone else's file planted in the log dir.
+      if (!st.isFile() || st.nlink !== 1) throw Object.assign(new Error(`${file} is not a plain log file`), { code: 'EUNSAFE' });
+      if (created) {
+        try {
+          fchmodSync(fd, this.#mode);
+          // root's new file goes to the directory's owner (the service account), which appends to it next
+          if (process.getuid?.() === 0) {
+            const dir = statSync(join(file, '..'));
+            if (dir.uid !== 0) fchownSync(fd, dir.uid, dir.gid);
+          }
+        } catch {
+          /* not our file system to change modes on */
+        }
+      }
+      this.#dev = st.dev;
+      this.#ino = st.ino;
+      return fd;
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
   }
 
   #open(): void {
     this.#opened = true;
     if (this.#file === undefined) return;
-    const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
     try {
-      // Create exclusively first so a new file gets its mode regardless of the umask.
-      const fd = openSync(this.#file, flags | constants.O_EXCL, this.#mode);
-      try {
-        fchmodSync(fd, this.#mode);
-      } catch {
-        /* not our file system to change modes on */
-      }
-      this.#fd = fd;
+      this.#fd = this.#openFile(this.#file);
       this.target = this.#file;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return this.#fallback(e);
+      if ((e as NodeJS.ErrnoException).code !== 'EACCES') return this.#fallback(e);
+      // Another account's 0640 file: our own file beside it.
+      const own = this.#file.replace(/\.log$/, `.${userName()}.log`);
       try {
-        this.#fd = openSync(this.#file, flags, this.#mode);
-        this.target = this.#file;
+        this.#fd = this.#openFile(own);
+        this.target = own;
       } catch (e2) {
         this.#fallback(e2);
       }
     }
+  }
+
+  /** True when the name no longer leads to the open file (rotated away, removed, replaced). */
+  #rotated(): boolean {
+    if (this.target === undefined) return false;
+    try {
+      const st = lstatSync(this.target);
+      return st.ino !== this.#ino || st.dev !== this.#dev;
+    } catch {
+      return true;
+    }
+  }
+
+  reopen(): void {
+    this.close();
   }
 
   #fallback(e: unknown): void {
@@ -108,6 +189,7 @@ class Sink {
   }
 
   write(line: string): void {
+    if (this.#opened && this.#fd !== undefined && this.#rotated()) this.close();
     if (!this.#opened) this.#open();
     if (this.#fd !== undefined) {
       const before = this.#fd;
@@ -231,7 +313,7 @@ export function createLogger(opts: LoggerOptions): Logger {
   const level: Level = opts.level ?? (envLevel !== undefined && isLevel(envLevel) ? envLevel : 'info');
   const dir = opts.logDir === undefined ? '/opt/swamp/log' : opts.logDir;
   const file = dir === null ? undefined : join(dir, `${opts.program}.log`);
-  return new JsonLogger(opts.program, level, new Sink(file, opts.fileMode ?? 0o666), opts.bindings ?? {});
+  return new JsonLogger(opts.program, level, new Sink(file, opts.fileMode ?? 0o640), opts.bindings ?? {});
 }
 
 /** A logger that drops everything (tests, library code called without one). */

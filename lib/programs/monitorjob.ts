@@ -19,6 +19,7 @@ import { realHookDb } from '../hooks/db.js';
 import { viewerAdOptionsOf } from '../status/ads.js';
 import { DEFAULT_PATH, jobLogger } from '../hooks/runtime.js';
 import { hookSettings, platformOf } from '../hooks/settings.js';
+import { reopenLogFiles } from '../log/index.js';
 import { defaultMonitorConfig, runMonitor } from '../monitor/index.js';
 import type { VmCommandRunner } from '../monitor/types.js';
 import { run } from '../proc/run.js';
@@ -60,6 +61,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const log = jobLogger(config, args, name);
+  // A viewer's monitor runs for days: SIGHUP (e.g. from a logrotate postrotate) reopens the job log
+  // at once; without it the next line notices the rotation anyway (lib/log). The default action of
+  // SIGHUP would end the monitor.
+  process.on('SIGHUP', () => reopenLogFiles());
   const settings = hookSettings(config);
   const paths = scratchPaths(scratch);
   let bog: Record<string, string> = {};

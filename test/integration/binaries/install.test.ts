@@ -56,8 +56,10 @@ test('make install WITH_SIMULATOR=1 adds the simulated machines, which say what 
   }
 }, 320_000);
 
-test('log dir is world-writable with the sticky bit, run dir group-writable', () => {
-  expect(statSync(join(dest, PREFIX, 'log')).mode & 0o7777).toBe(0o1777);
+test('log dir is group-owned, setgid and not world-writable (2770); run dir group-writable', () => {
+  const log = statSync(join(dest, PREFIX, 'log'));
+  expect(log.mode & 0o7777).toBe(0o2770);
+  expect(log.uid).toBe(Number(execFileSync('id', ['-u', 'swamp'], { encoding: 'utf8' }).trim()));
   expect(statSync(join(dest, PREFIX, 'run')).mode & 0o777).toBe(0o775);
 });
 
@@ -71,7 +73,11 @@ test('systemd units, cron alternative, logrotate and example config carry the pr
   expect(readFileSync(join(dest, 'etc/systemd/system/swamp-cleanup.service'), 'utf8')).toContain(`ExecStart=${PREFIX}/bin/swampctl cleanup`);
   expect(readFileSync(join(dest, 'etc/systemd/system/swamp-cleanup.timer'), 'utf8')).toContain('OnUnitActiveSec=1h');
   expect(readFileSync(join(dest, PREFIX, 'share/swamp-backend/cron/swamp-backend'), 'utf8')).toContain(`${PREFIX}/bin/swampctl cleanup`);
-  expect(readFileSync(join(dest, 'etc/logrotate.d/swamp-backend'), 'utf8')).toContain(`${PREFIX}/log/*.log`);
+  const rotate = readFileSync(join(dest, 'etc/logrotate.d/swamp-backend'), 'utf8');
+  expect(rotate).toContain(`${PREFIX}/log/*.log`);
+  expect(rotate).toMatch(/^\s*create 0640 swamp \S+$/m);
+  expect(rotate).toMatch(/^\s*su swamp \S+$/m);
+  expect(rotate).not.toContain('0666');
   expect(existsSync(join(dest, PREFIX, 'etc/swamp.conf.example'))).toBe(true);
 });
 

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, symlinkSync } from 'node:fs';
-import { appendFile, chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { jest } from '@jest/globals';
 import { connect, type Db } from '../../../lib/db/index.js';
@@ -233,4 +233,48 @@ test('a hook with a hostile id does nothing and fails', async () => {
   expect(r.exitCode).toBe(1);
   expect(r.stderr).toMatch(/invalid run id/);
   expect(await readdir(scratch)).toEqual([]);
+});
+
+test('PostAssessment never follows a symlink out of the scratch dir (out/status.out, out/run.out, in/<package>)', async () => {
+  const { run, scratch } = await prepareRun();
+  const id = run.executionRecordUuid;
+  const cluster = clusterId();
+  const args = [id, 'swamp', 'swamp-pool', cluster, '0', '0'];
+  expect((await runProgram('jobhook', ['PreAssessment', ...args], scratch, env)).exitCode).toBe(0);
+  const pid = Number((await readFile(join(scratch, `monitorjob_${cluster}.pid`), 'utf8')).trim());
+  expect((await runProgram('swamp-assessment-machine', ['--delay-ms', '100'], scratch, env)).exitCode).toBe(0);
+  await waitFor('monitorjob to exit', async () => (alive(pid) ? undefined : true), 20_000);
+  // The job owner replaces its outputs by links to files it must not publish (the issue's case was
+  // <mariadb data>/mysql/global_priv.MAD; any file outside the sandbox stands for it here).
+  const outside = await scratchDir('swamp-hook-secret-');
+  cleanup.push(outside);
+  const secret = join(outside, 'global_priv.MAD');
+  await writeFile(secret, 'TOP-SECRET-PASSWORD-HASH\n');
+  const pkg = (await readFile(join(scratch, 'in', 'package.conf'), 'utf8')).match(/^package-archive=(.*)$/m)?.[1] as string;
+  for (const f of ['out/status.out', 'out/run.out', `in/${pkg}`, 'out/versions.txt']) {
+    await rm(join(scratch, f), { force: true });
+    await symlink(secret, join(scratch, f));
+  }
+  const post = await runProgram('jobhook', ['PostAssessment', ...args], scratch, env);
+  expect(post.exitCode).toBe(0);
+  // nothing of the secret anywhere we store or publish; the file itself unchanged
+  expect(await readFile(secret, 'utf8')).toBe('TOP-SECRET-PASSWORD-HASH\n');
+  const stored = await db.select<{ status_out: string | null }>('SELECT status_out FROM assessment.assessment_result WHERE execution_record_uuid = ?', [id]);
+  for (const r of stored) expect(r.status_out ?? '').not.toContain('TOP-SECRET');
+  const grep = async (dir: string): Promise<string[]> => {
+    const hits: string[] = [];
+    for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+      if (!e.isFile() || e.name.endsWith('.gz')) continue;
+      const p = join(e.parentPath, e.name);
+      if ((await readFile(p, 'latin1')).includes('TOP-SECRET')) hits.push(p);
+    }
+    return hits;
+  };
+  expect(await grep(join(SW, 'results', id))).toEqual([]);
+  expect(await grep(join(SW, 'projects', run.projectUuid)).catch(() => [])).toEqual([]);
+  const status = (await db.select<{ status: string }>('SELECT status FROM assessment.execution_record WHERE execution_record_uuid = ?', [id]))[0]?.status;
+  expect(status).toMatch(/^Finished with Errors/);
+  const log = await readFile(join(SW, 'log', `${id}_${cluster}.log`), 'utf8');
+  expect(log).toMatch(/is a symbolic link|outside/);
+  await rm(join(SW, 'log', `${id}_${cluster}.log`), { force: true });
 });

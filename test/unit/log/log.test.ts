@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, chmodSync, symlinkSync, linkSync, renameSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createLogger, formatLine, nullLogger } from '../../../lib/log/index.js';
+import { createLogger, formatLine, nullLogger, reopenLogFiles } from '../../../lib/log/index.js';
 
 function lines(file: string): Record<string, unknown>[] {
   return readFileSync(file, 'utf8')
@@ -34,13 +34,59 @@ describe('structured log', () => {
     expect(b).toMatchObject({ level: 'warn', runid: 'vrun_x_CodeDX', msg: 'slow', ms: 12, field_msg: 'cannot override', field_level: 'nope' });
   });
 
-  test('appends, never truncates; new file mode 0666', () => {
+  test('appends, never truncates; new file mode 0640', () => {
     const file = path.join(dir, 'p.log');
     writeFileSync(file, '{"old":true}\n');
     createLogger({ program: 'p', logDir: dir }).info('new');
     expect(lines(file)).toHaveLength(2);
     createLogger({ program: 'q', logDir: dir }).info('x');
-    expect(statSync(path.join(dir, 'q.log')).mode & 0o777).toBe(0o666);
+    expect(statSync(path.join(dir, 'q.log')).mode & 0o777).toBe(0o640);
+  });
+
+  test('a symlink planted at the log name is never written through (O_NOFOLLOW): stderr instead', () => {
+    const victim = path.join(dir, 'victim');
+    writeFileSync(victim, 'keep\n');
+    symlinkSync(victim, path.join(dir, 'evil.log'));
+    const log = createLogger({ program: 'evil', logDir: dir });
+    log.info('must not land in the victim');
+    expect(readFileSync(victim, 'utf8')).toBe('keep\n');
+    expect(log.target).toBeUndefined();
+  });
+
+  test('a hard link or a FIFO at the log name is refused as well', () => {
+    const victim = path.join(dir, 'victim');
+    writeFileSync(victim, 'keep\n');
+    linkSync(victim, path.join(dir, 'hard.log'));
+    const log = createLogger({ program: 'hard', logDir: dir });
+    log.info('no');
+    expect(readFileSync(victim, 'utf8')).toBe('keep\n');
+    expect(log.target).toBeUndefined();
+    execFileSync('mkfifo', [path.join(dir, 'fifo.log')]);
+    const f = createLogger({ program: 'fifo', logDir: dir });
+    f.info('does not block');
+    expect(f.target).toBeUndefined();
+  });
+
+  test('rotation: a renamed or removed file is noticed before the next line, which goes to a new file', () => {
+    const file = path.join(dir, 'rot.log');
+    const log = createLogger({ program: 'rot', logDir: dir });
+    log.info('one');
+    renameSync(file, `${file}.1`);
+    log.info('two');
+    expect(lines(`${file}.1`).map((l) => l.msg)).toEqual(['one']);
+    expect(lines(file).map((l) => l.msg)).toEqual(['two']);
+    rmSync(file);
+    log.child({ k: 1 }).info('three');
+    expect(lines(file).map((l) => l.msg)).toEqual(['three']);
+  });
+
+  test('reopenLogFiles (SIGHUP) makes every logger open its file again', () => {
+    const file = path.join(dir, 'hup.log');
+    const log = createLogger({ program: 'hup', logDir: dir });
+    log.info('a');
+    reopenLogFiles();
+    log.info('b');
+    expect(lines(file).map((l) => l.msg)).toEqual(['a', 'b']);
   });
 
   test('level filter, env default, isEnabled', () => {
