@@ -27,7 +27,8 @@ function ioKind(e: unknown): FailureKind {
 export function writeBogFile(path: string, bog: BogInput, opts: AtomicWriteOptions & { comment?: string } = {}): void {
   const text = formatBog(bog, opts.comment);
   try {
-    writeFileAtomicSync(path, text, opts);
+    // BOGs may carry an apikey or a password: the writer's only unless the caller says otherwise
+    writeFileAtomicSync(path, text, { ...opts, mode: opts.mode ?? 0o600 });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new SwampError(ioKind(e), `cannot write BOG ${path}: ${code ?? String(e)}`, { file: path, code }, { cause: e });

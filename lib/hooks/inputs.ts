@@ -4,6 +4,7 @@
  * sonatype-data.conf, plus the framework choice by package type. The I/O that copies tool, package,
  * framework and result parser files is in populate.ts.
  */
+import { randomInt } from 'node:crypto';
 import type { PlatformKind } from './settings.js';
 
 export type Bog = Readonly<Record<string, string>>;
@@ -15,8 +16,11 @@ export function bogValue(bog: Bog, key: string): string | undefined {
   return v;
 }
 
-/** Random `[a-zA-Z0-9!_]{8}` as builderPassword(); `random` is injectable for tests. */
-export function builderPassword(random: (n: number) => number = (n) => Math.floor(Math.random() * n)): string {
+/**
+ * Random `[a-zA-Z0-9!_]{8}` as builderPassword(), from the CSPRNG (crypto.randomInt: uniform, no
+ * modulo bias; Math.random's state can be recovered from a few outputs); `random` is injectable for tests.
+ */
+export function builderPassword(random: (n: number) => number = (n) => randomInt(n)): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ!_';
   let out = '';
   for (let i = 0; i < 8; i++) out += alphabet[random(alphabet.length)];

@@ -128,7 +128,8 @@ export async function populateAssessmentInputs(p: PopulateInput): Promise<void> 
   if (merged === undefined) await rm(osDeps, { force: true });
   else await writeFile(osDeps, merged);
 
-  await writeFile(join(inDir, 'run-params.conf'), runParamsConf({ platform: p.platform, password: p.password, uid: p.uid, gid: p.gid }));
+  // holds the builder password: the job owner's only
+  await writeFile(join(inDir, 'run-params.conf'), runParamsConf({ platform: p.platform, password: p.password, uid: p.uid, gid: p.gid }), { mode: 0o600 });
   await writeFile(join(inDir, 'run.conf'), runConf(p.settings.internetInaccessible));
   await writeFile(join(inDir, 'package.conf'), packageConf(bog));
   if (isSonatypeTool(bog)) {

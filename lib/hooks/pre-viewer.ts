@@ -4,7 +4,7 @@
  * viewerplatform and copied into in/), the CodeDX files for non-baked images, the user's saved viewer
  * database, run-params.sh, the vm disks, the LAUNCHING ad, and monitorjob.
  */
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readBogFile, writeBogFile } from '../bog/index.js';
 import { viewerAdOptionsOf, viewerStatusAd, type ViewerAdOptions } from '../status/ads.js';
@@ -63,7 +63,10 @@ export async function preViewer(ctx: HookContext): Promise<number> {
           log.warn('CodeDX file not found; the local viewer machine does not need it', { file: src });
         }
       }
-      await writeFile(join(paths.inDir, 'codedx.props'), `swa.admin.system-key=${(bog.apikey ?? '').replace(/[\r\n]+/g, '')}\n`, { flag: 'a' });
+      // the Code Dx admin key: the job owner's only (mode applies if the file is new; set it either way)
+      const props = join(paths.inDir, 'codedx.props');
+      await writeFile(props, `swa.admin.system-key=${(bog.apikey ?? '').replace(/[\r\n]+/g, '')}\n`, { flag: 'a', mode: 0o600 });
+      await chmod(props, 0o600);
     }
     if (bog.db_path) {
       try {
@@ -83,7 +86,8 @@ export async function preViewer(ctx: HookContext): Promise<number> {
         viewer: bog.viewer ?? '',
         timeout: settings.viewerTimeout,
       }),
-      { mode: 0o644 },
+      // APIKEY: the job owner's only
+      { mode: 0o600 },
     );
     if (platform === 'vm') {
       await ctx.checkTools(VM_TOOLS);

@@ -31,8 +31,14 @@ export function isJobDirName(name: string): boolean {
  * their owner only. Others stay 0644: a run launched by root (tests, an admin's drain) is read by the
  * job owner's HTCondor transfer.
  */
+/** A BOG holding a secret: a non-empty value under an apikey, password, secret or token key. */
+export function bogHoldsSecret(bog: Bog): boolean {
+  return Object.entries(bog).some(([k, v]) => /apikey|passw|secret|token/i.test(k) && (v ?? '') !== '');
+}
+
+/** 0600 for a BOG holding a secret (it is the submitting account's only), 0644 otherwise. */
 export function bogMode(bog: Bog): number {
-  return Object.keys(bog).some((k) => /apikey|passw|secret|token/i.test(k)) ? 0o600 : 0o644;
+  return bogHoldsSecret(bog) ? 0o600 : 0o644;
 }
 
 export type LaunchStep = 'submitting' | 'submitted';
@@ -182,17 +188,22 @@ export interface PreparedJob {
  */
 export async function prepareJobDir(runDir: string, jobDir: string, id: string, bog: Bog, submitText: string, vm: boolean): Promise<PreparedJob> {
   const dir = join(runDir, jobDir);
+  // A BOG with an apikey (viewers: the Code Dx admin key) or a password is the submitting account's
+  // only: dir 0700, files 0600 (the same process submits the job, as that account).
+  const secret = bogHoldsSecret(bog);
+  const fileMode = bogMode(bog);
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    mkdirSync(dir, { recursive: true, mode: secret ? 0o700 : 0o755 });
+    if (secret) chmodSync(dir, 0o700); // an existing dir (re-created after a crash) too
   } catch (e) {
     throw ioError('create job directory', dir, e);
   }
   const bogName = `${id}.bog`;
   const subName = submitFileName(id);
   const bundleName = submitBundleName(id);
-  writeBogFile(join(dir, bogName), bog, { comment: bogComment(), mode: bogMode(bog) });
+  writeBogFile(join(dir, bogName), bog, { comment: bogComment(), mode: fileMode });
   try {
-    writeFileAtomicSync(join(dir, subName), submitText, { mode: 0o644 });
+    writeFileAtomicSync(join(dir, subName), submitText, { mode: fileMode });
     if (vm) for (const d of VM_DISKS) closeSync(openSync(join(dir, d), 'w', 0o644));
   } catch (e) {
     throw ioError('write job files in', dir, e);
@@ -202,7 +213,7 @@ export async function prepareJobDir(runDir: string, jobDir: string, id: string, 
     const tar = await import('tar');
     // portable: no uid/gid/uname of the launcher in the archive; plain top-level members only
     await tar.create({ gzip: true, file: tmp, cwd: dir, portable: true }, [bogName, subName]);
-    chmodSync(tmp, bogMode(bog)); // it holds the BOG
+    chmodSync(tmp, fileMode); // it holds the BOG
     renameSync(tmp, join(dir, bundleName));
   } catch (e) {
     rmSync(tmp, { force: true });

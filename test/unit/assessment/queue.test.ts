@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfigPath } from '../../../lib/config/index.js';
@@ -22,6 +22,15 @@ test('job dir: BOG, submit file, VM disks, and a bundle the job hooks accept', a
   expect((await extractSubmitBundle(join(job.dir, job.bundle), out)).sort()).toEqual([`${U}.bog`, `${U}.sub`]);
   expect(parseBog(readFileSync(join(out, `${U}.bog`), 'utf8'))).toEqual(bog);
   expect(readFileSync(join(out, `${U}.bog`), 'utf8').split('\n')[0]).toBe('# Bill Of Goods File: launchassessment');
+});
+
+test('a job dir holding an apikey (viewer BOG) is 0700, its BOG, submit file and bundle 0600; others keep 0755/0644', async () => {
+  const v = await prepareJobDir(dir, 'vswamp_ABCDEF01-2345-6789-ABCD-EF0123456789', U, { execrunid: U, apikey: 'SECRET-KEY' }, 'queue\n', false);
+  expect(statSync(v.dir).mode & 0o777).toBe(0o700);
+  for (const f of [`${U}.bog`, `${U}.sub`, v.bundle]) expect(statSync(join(v.dir, f)).mode & 0o777).toBe(0o600);
+  const a = await prepareJobDir(dir, 'aswamp_ABCDEF01-2345-6789-ABCD-EF0123456789', U, { execrunid: U }, 'queue\n', false);
+  expect(statSync(a.dir).mode & 0o777).toBe(0o755);
+  expect(statSync(join(a.dir, `${U}.bog`)).mode & 0o777).toBe(0o644);
 });
 
 test('queue listing: ids with a BOG or a state, no temp files, no viewer BOGs', () => {

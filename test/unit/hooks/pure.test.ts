@@ -166,8 +166,16 @@ describe('input files', () => {
     expect(local).toContain('SWAMP_EVENT_FILE=job_events.log\nIP_ADDR_FILE=job_ip_address.txt\n');
   });
 
-  test('builder password: 8 characters of [a-zA-Z0-9!_]', () => {
+  test('builder password: 8 characters of [a-zA-Z0-9!_], from crypto.randomInt (not Math.random)', () => {
     for (let i = 0; i < 20; i++) expect(builderPassword()).toMatch(/^[a-zA-Z0-9!_]{8}$/);
+    const saved = Math.random;
+    Math.random = () => 0; // a Math.random-based generator would now give 'aaaaaaaa' every time
+    try {
+      const seen = new Set(Array.from({ length: 5 }, () => builderPassword()));
+      expect(seen.size).toBeGreaterThan(1);
+    } finally {
+      Math.random = saved;
+    }
   });
 
   test('os-dependencies merge, user dependencies', () => {
