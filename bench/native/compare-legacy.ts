@@ -11,7 +11,7 @@ import { convertScarfFile } from '../../lib/native/scarf-file.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const OUT = path.join(ROOT, 'bench/out/compare');
-const FIX = path.resolve(ROOT, '../shared/fixtures/scarf');
+const FIX = process.env.SWAMP_SCARF_FIXTURES ?? path.resolve(ROOT, '../shared/fixtures/scarf');
 const LEGACY = path.join(ROOT, 'bench/out/legacy-c/vmu_Scarf_CParsing');
 const META = path.join(FIX, 'gcc_SCARFmetaData');
 
@@ -27,6 +27,12 @@ const cases: Record<string, string> = {
   // An absent BugCode/BugGroup and the literal text "undefined" share one BugSummaries key.
   undefinedKey: `${H}<BugInstance id="1"><BugGroup>g</BugGroup></BugInstance><BugInstance id="2"><BugCode>undefined</BugCode><BugGroup>g</BugGroup></BugInstance><BugInstance id="3"><BugCode>undefined</BugCode><BugGroup>undefined</BugGroup></BugInstance><BugInstance id="4"><BugCode> undefined </BugCode></BugInstance></AnalyzerReport>`,
   bom: `\uFEFF${H}<BugInstance id="1"><BugCode>c</BugCode><!-- x --><?p?></BugInstance>\n</AnalyzerReport>\n<!-- after -->\n`,
+  // CR and CR LF inside CDATA are kept (outside they become LF); an empty CDATA section leaves nothing.
+  cdataCr: `${H}<BugInstance id="1"><BugCode>c\r\nd<![CDATA[\r]]></BugCode><BugMessage>a<![CDATA[x\r\ny\rz\n]]>b\r\nc<!-- x\r\ny\rz -->b<?pi d\r\ne\rf?><q a="1\r\n2\r3"/><![CDATA[\r\n]]><![CDATA[]]></BugMessage>${loc}</BugInstance></AnalyzerReport>`,
+  // Namespaces in scope but declared outside the copied element are declared again on it (after its own).
+  namespaces: `<?xml version="1.0"?>\n<AnalyzerReport xmlns="urn:d" xmlns:p="urn:p" xmlns:a="urn:a" tool_name="t"><BugInstance id="1"><BugCode>c</BugCode><BugMessage>m <p:b q="1">t</p:b> <i xmlns:z="urn:z"><z:k/></i><x><p:y a:k="1" p:j="2"><p:z/></p:y></x><p:w xmlns:p="urn:other"/><x xmlns:p="urn:p"><p:y/></x><xml:t xml:lang="en"/><r k="1" xmlns:n="urn:n"><n:s/></r><u xmlns=""><v/></u></BugMessage><ClassName><p:c>C</p:c></ClassName></BugInstance></AnalyzerReport>`,
+  // Internal entities are kept as references (libxml2 without XML_PARSE_NOENT), character references resolved.
+  dtdEntity: `<?xml version="1.0"?>\n<!DOCTYPE AnalyzerReport [\n<!ENTITY co "Co">\n<!-- <!ENTITY no SYSTEM "x"> -->\n<!ENTITY nest "x&co;y">\n]>\n<AnalyzerReport tool_name="t"><BugInstance id="1"><BugCode>&co;</BugCode><BugGroup>g&amp;&co;</BugGroup><BugMessage a="&co;">&nest; &#65;&lt;<b k="&co;&amp;">&co;</b></BugMessage>${loc}</BugInstance></AnalyzerReport>`,
 };
 
 async function main(): Promise<void> {

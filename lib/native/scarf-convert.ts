@@ -33,7 +33,12 @@ export interface ScarfConvertOptions {
   /** Receives the JSON text in order (convenience for small documents; decodes emitBytes). */
   emit?: (chunk: string) => void;
   toolList?: ToolListShape;
+  /** Bound of one BugInstance's values and of one markup token (default MAX_ELEMENT_BYTES). */
+  maxElementBytes?: number;
 }
+
+/** Default bound of one BugInstance's captured content (and of one markup token): 64 MiB. */
+export const MAX_ELEMENT_BYTES = 64 * 1024 * 1024;
 
 export interface ScarfConvertStats {
   bugs: number;
@@ -208,6 +213,26 @@ const HEADER_ORDER = ['uuid', 'tool_name', 'tool_version', 'assess_fw', 'assess_
 
 export class ScarfConversionError extends Error {}
 
+/** A namespace declaration: prefix (null for the default namespace) and URI, as written. */
+interface NsDecl {
+  prefix: string | null;
+  href: string;
+}
+
+/** `xmlns` -> null (default), `xmlns:p` -> 'p', anything else -> undefined. */
+function declPrefix(b: Uint8Array, s: number, e: number): string | null | undefined {
+  if (e - s < 5 || b[s] !== 0x78 || b[s + 1] !== 0x6d || b[s + 2] !== 0x6c || b[s + 3] !== 0x6e || b[s + 4] !== 0x73) return undefined;
+  if (e - s === 5) return null;
+  if (b[s + 5] !== 0x3a) return undefined;
+  return Buffer.from(b.buffer, b.byteOffset + s + 6, e - s - 6).toString('utf8');
+}
+
+/** The prefix of a qualified name (bytes), or null when it has none. */
+function prefixOf(b: Uint8Array, s: number, e: number): string | null {
+  for (let i = s; i < e; i++) if (b[i] === 0x3a) return Buffer.from(b.buffer, b.byteOffset + s, i - s).toString('utf8');
+  return null;
+}
+
 export class ScarfConverter implements XmlHandler {
   private readonly tok: XmlTokenizer;
   private readonly gen = new YajlByteGen();
@@ -259,6 +284,17 @@ export class ScarfConverter implements XmlHandler {
   private ap = 0;
   /** The last start tag written into the arena still lacks its `>`. */
   private pending = false;
+  private readonly maxBugBytes: number;
+
+  // Namespaces (only once a document declares one: SCARF normally has none, and then none of this runs).
+  /** Some element declared a namespace (xmlns / xmlns:p). */
+  private nsActive = false;
+  /** Declarations of the open elements, by depth (null: none). */
+  private readonly nsStack: (NsDecl[] | null)[] = [];
+  /** Declarations added to the current top copied node (libxml2 adds them to the copy's root). */
+  private topAdded: NsDecl[] = [];
+  /** Arena offset where the next added declaration goes: after the top node's own declarations. */
+  private topInsertAt = -1;
 
   constructor(opts: ScarfConvertOptions) {
     if (opts.emitBytes) this.emitBytes = opts.emitBytes;
@@ -280,6 +316,8 @@ export class ScarfConverter implements XmlHandler {
       locations: e('locations'),
     };
     this.tok = new XmlTokenizer(this, NAMES);
+    this.maxBugBytes = opts.maxElementBytes ?? MAX_ELEMENT_BYTES;
+    this.tok.maxTokenBytes = this.maxBugBytes;
   }
 
   private fail(msg: string): never {
@@ -317,6 +355,9 @@ export class ScarfConverter implements XmlHandler {
 
   private room(n: number): void {
     if (this.ap + n <= this.arena.length) return;
+    // One BugInstance's values are held whole: bounded, so a single huge element fails cleanly
+    // instead of growing to Node's buffer/string limits.
+    if (this.ap + n > this.maxBugBytes) this.fail(`BugInstance ${this.bugCount} larger than ${this.maxBugBytes} bytes`);
     const nb = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.ap + n));
     this.arena.copy(nb, 0, 0, this.ap);
     this.arena = nb;
@@ -388,6 +429,20 @@ export class ScarfConverter implements XmlHandler {
     }
   }
 
+  /** An attribute value holding `&name;` references to declared entities: those written as they are. */
+  private putAttrRefs(src: Uint8Array, s: number, e: number): void {
+    let from = s;
+    for (let i = s; i < e; i++) {
+      const n = src[i] === 0x26 ? this.tok.entityRefAt(src, i, e) : 0;
+      if (n === 0) continue;
+      this.putAttr(src, from, i);
+      this.put(src, i, i + n);
+      i += n - 1;
+      from = i + 1;
+    }
+    this.putAttr(src, from, e);
+  }
+
   // ---- tokenizer events ----------------------------------------------------------------------
 
   text(buf: Uint8Array, start: number, end: number, special: boolean): void {
@@ -397,10 +452,18 @@ export class ScarfConverter implements XmlHandler {
   }
 
   cdata(buf: Uint8Array, start: number, end: number): void {
+    // libxml2 makes no node of an empty CDATA section: nothing in the inner XML
+    if (end === start) return;
     this.closePending();
     this.putAscii('<![CDATA[');
     this.put(buf, start, end);
     this.putAscii(']]>');
+  }
+
+  /** `&name;` of an internal-subset entity: written back as it was (libxml2 keeps the reference). */
+  entityRef(buf: Uint8Array, start: number, end: number): void {
+    this.closePending();
+    this.put(buf, start, end);
   }
 
   comment(buf: Uint8Array, start: number, end: number): void {
@@ -423,6 +486,7 @@ export class ScarfConverter implements XmlHandler {
 
   startTag(name: XmlName, selfClosing: boolean): void {
     this.depth++;
+    this.recordNamespaces();
     if (this.skipId !== 0) return;
     const id = name.id;
     if (!this.inBug) {
@@ -489,20 +553,135 @@ export class ScarfConverter implements XmlHandler {
     this.room(1);
     this.arena[this.ap++] = 0x3c;
     this.put(name.bytes, 0, name.bytes.length);
-    for (let k = 0; k < t.attrCount; k++) {
-      this.putAscii(' ');
-      this.put(b, t.attrNameStart(k), t.attrNameEnd(k));
-      this.putAscii('="');
-      t.attrDecode(k);
-      if (t.attrSpecial(k)) this.putAttr(b, t.rangeStart, t.rangeEnd);
-      else this.put(b, t.rangeStart, t.rangeEnd);
-      this.putAscii('"');
+    if (this.nsActive) {
+      // libxml2 writes an element's namespace declarations before its attributes, then the ones the
+      // copy needed (reconciled on the copy's top node), then the attributes.
+      for (let k = 0; k < t.attrCount; k++) if (declPrefix(b, t.attrNameStart(k), t.attrNameEnd(k)) !== undefined) this.putAttribute(k);
+      if (this.depth === this.capDepth[0]! + 1) {
+        this.topAdded = [];
+        this.topInsertAt = this.ap;
+      }
+      this.reconcile(name);
+      for (let k = 0; k < t.attrCount; k++) if (declPrefix(b, t.attrNameStart(k), t.attrNameEnd(k)) === undefined) this.putAttribute(k);
+    } else {
+      for (let k = 0; k < t.attrCount; k++) this.putAttribute(k);
     }
     this.pending = true;
   }
 
+  private putAttribute(k: number): void {
+    const t = this.tok;
+    const b = t.buffer;
+    this.putAscii(' ');
+    this.put(b, t.attrNameStart(k), t.attrNameEnd(k));
+    this.putAscii('="');
+    t.attrDecode(k);
+    if (t.attrHasEntityRefs(k)) this.putAttrRefs(b, t.rangeStart, t.rangeEnd);
+    else if (t.attrSpecial(k)) this.putAttr(b, t.rangeStart, t.rangeEnd);
+    else this.put(b, t.rangeStart, t.rangeEnd);
+    this.putAscii('"');
+  }
+
+  /** Remembers the namespace declarations of the element just opened (at this.depth). */
+  private recordNamespaces(): void {
+    const t = this.tok;
+    let decls: NsDecl[] | null = null;
+    if (t.attrCount > 0) {
+      const b = t.buffer;
+      for (let k = 0; k < t.attrCount; k++) {
+        const prefix = declPrefix(b, t.attrNameStart(k), t.attrNameEnd(k));
+        if (prefix === undefined) continue;
+        (decls ??= []).push({ prefix, href: t.attrValue(k) });
+      }
+    }
+    if (decls !== null) this.nsActive = true;
+    if (this.nsActive) this.nsStack[this.depth] = decls;
+  }
+
+  /** The nearest declaration of `prefix` between depths `from` (inclusive) and `to`, inward-out. */
+  private findNs(prefix: string | null, to: number, from: number): NsDecl | undefined {
+    for (let d = to; d >= from; d--) {
+      const decls = this.nsStack[d];
+      if (!decls) continue;
+      for (let i = decls.length - 1; i >= 0; i--) if (decls[i]!.prefix === prefix) return decls[i];
+    }
+    return undefined;
+  }
+
+  /**
+   * libxml2's xmlStaticCopyNode/xmlCopyProp: a namespace the element or one of its attributes uses,
+   * declared outside the copied subtree, is declared again on the copy's top node. Only for the
+   * outermost capture (nested captured elements are a SCARF oddity; docs/compat.md).
+   */
+  private reconcile(name: XmlName): void {
+    const top = this.capDepth[0]! + 1;
+    const need = (prefix: string | null, isAttr: boolean): void => {
+      if (prefix === 'xml') return;
+      const inCopy = this.findNs(prefix, this.depth, top) ?? this.topAdded.find((d) => d.prefix === prefix);
+      if (inCopy !== undefined) return;
+      const orig = this.findNs(prefix, this.depth, 1);
+      // unprefixed: no namespace unless a default one is in scope (xmlns="" undeclares it)
+      if (orig === undefined || (prefix === null && orig.href === '')) return;
+      if (isAttr && prefix === null) return;
+      this.insertDecl(orig);
+    };
+    need(prefixOf(name.bytes, 0, name.bytes.length), false);
+    const t = this.tok;
+    const b = t.buffer;
+    for (let k = 0; k < t.attrCount; k++) {
+      const s = t.attrNameStart(k);
+      const e = t.attrNameEnd(k);
+      if (declPrefix(b, s, e) !== undefined) continue;
+      const p = prefixOf(b, s, e);
+      if (p !== null) need(p, true);
+    }
+  }
+
+  /** Inserts ` xmlns[:p]="href"` at topInsertAt, moving what follows (and every offset into it). */
+  private insertDecl(d: NsDecl): void {
+    this.topAdded.push(d);
+    const text = Buffer.from(` ${d.prefix === null ? 'xmlns' : `xmlns:${d.prefix}`}="`, 'utf8');
+    const at = this.topInsertAt;
+    const saveAp = this.ap;
+    // serialize at the end, then rotate it into place
+    this.put(text, 0, text.length);
+    const v = Buffer.from(d.href, 'utf8');
+    this.putAttr(v, 0, v.length);
+    this.putAscii('"');
+    const len = this.ap - saveAp;
+    if (at < saveAp) {
+      const piece = Buffer.from(this.arena.subarray(saveAp, this.ap));
+      this.arena.copyWithin(at + len, at, saveAp);
+      piece.copy(this.arena, at);
+      this.shiftOffsets(at, len);
+    }
+    this.topInsertAt = at + len;
+  }
+
+  /** Offsets into the arena at or after `at` move by `by` (an insertion). */
+  private shiftOffsets(at: number, by: number): void {
+    for (let i = 0; i < this.capN; i++) if (this.capOff[i]! >= at) this.capOff[i] = this.capOff[i]! + by;
+    for (let i = 0; i < N_CAP; i++) {
+      if (this.vs[i]! >= at) this.vs[i] = this.vs[i]! + by;
+      if (this.ve[i]! >= at) this.ve[i] = this.ve[i]! + by;
+    }
+    for (let i = 0; i < this.nLoc; i++) {
+      const l = this.locations[i]!;
+      if (l.sourceFileS >= at) l.sourceFileS += by;
+      if (l.sourceFileE >= at) l.sourceFileE += by;
+      if (l.explanationS >= at) l.explanationS += by;
+      if (l.explanationE >= at) l.explanationE += by;
+    }
+    for (let i = 0; i < this.nMethods; i++) {
+      const m = this.methods[i]!;
+      if (m.nameS >= at) m.nameS += by;
+      if (m.nameE >= at) m.nameE += by;
+    }
+  }
+
   endTag(name: XmlName): void {
     const depth = this.depth--;
+    if (this.nsActive) this.nsStack[depth] = null;
     if (this.skipId !== 0) {
       if (name.id === this.skipId) this.skipId = 0;
       return;

@@ -4,9 +4,13 @@
  * XmlHandler. It replaces saxes there and keeps what mattered of it for output identity:
  *
  * - entities: the five predefined ones and numeric character references (&#..; &#x..;) in text and
- *   attribute values; any other reference is an error (no DTD entities, like saxes);
- * - end-of-line handling: CR LF and a lone CR become LF everywhere (text, attribute values,
- *   comments, CDATA, processing instructions);
+ *   attribute values; a general entity declared in the internal DTD subset (`<!ENTITY co "Co">`)
+ *   is reported as a reference (entityRef) in text, as libxml2's reader keeps it (no
+ *   XML_PARSE_NOENT) and its inner XML writes it back as `&co;`; external entity declarations
+ *   (SYSTEM/PUBLIC), parameter entities, undeclared references and a declared entity inside an
+ *   attribute value are errors (nothing is ever loaded);
+ * - end-of-line handling: CR LF and a lone CR become LF in text, attribute values, comments and
+ *   processing instructions; inside CDATA sections they are kept as they are (libxml2 does);
  * - attribute-value normalisation: a literal tab, LF or CR (CR LF counts once) becomes a space,
  *   while &#9; &#10; &#13; stay the real characters;
  * - comments, CDATA sections, processing instructions, the XML declaration (checked), DOCTYPE
@@ -17,7 +21,8 @@
  *   production, invalid UTF-8, a truncated document.
  *
  * Not implemented (none of it occurs in SCARF): XML 1.1 line-end rules (NEL, LS), namespaces
- * (names are plain qualified names), DTD-declared entities and default attributes.
+ * (names are plain qualified names; the converter reconciles declarations as libxml2's inner XML
+ * does), expansion of DTD-declared entities and default attributes.
  *
  * Speed: the input is scanned once, byte by byte, with lookup tables; text runs are reported as
  * byte ranges of the internal buffer, decoded in place (a reference is never shorter than its
@@ -50,8 +55,10 @@ export interface XmlHandler {
    * & < > CR (it was copied verbatim from the input). Called only while `wantText` is true.
    */
   text(buf: Uint8Array, start: number, end: number, special: boolean): void;
-  /** CDATA section content (line ends normalised). Only while `wantText`. */
+  /** CDATA section content (CR and CR LF kept as in the input). Only while `wantText`. */
   cdata(buf: Uint8Array, start: number, end: number): void;
+  /** A reference to an entity declared in the internal subset: the raw `&name;` bytes. Only while `wantText`. */
+  entityRef(buf: Uint8Array, start: number, end: number): void;
   /** Comment content (line ends normalised). Only while `wantText`. */
   comment(buf: Uint8Array, start: number, end: number): void;
   /** Processing instruction: target bytes, then body bytes (leading white space skipped). Only while `wantText`. */
@@ -78,6 +85,11 @@ const EQ = 0x3d;
 const DQ = 0x22;
 const SQ = 0x27;
 const CR = 0x0d;
+/** entCp of a reference to an entity declared in the internal subset. */
+const DECLARED_ENTITY = -2;
+const MAX_DECLARED_ENTITIES = 10_000;
+/** Default bound of one markup token held whole (a 64 MiB start tag or CDATA section is no real SCARF). */
+export const MAX_TOKEN_BYTES = 64 * 1024 * 1024;
 const LF = 0x0a;
 const TAB = 0x09;
 const SP = 0x20;
@@ -90,6 +102,7 @@ const DASH = 0x2d;
 /** Attribute flags. */
 const A_DECODE = 1; // contains a reference, TAB, LF or CR: the decoded value differs from the raw bytes
 const A_SPECIAL = 2; // the decoded value may contain & < > " TAB LF CR (serialisers must escape)
+const A_ENTREF = 4; // contains a reference to an internal-subset entity, kept as `&name;` in the decoded value
 
 // Byte classes. NAME_START / NAME: ASCII name characters (bytes >= 0x80 are decoded and checked).
 const C_NAME_START = 1;
@@ -184,8 +197,13 @@ export class XmlTokenizer {
   /** Attributes of the current start tag: nameStart, nameEnd, valueStart, valueEnd, flags. */
   private attrs = new Int32Array(5 * 16);
   private nAttrs = 0;
-  /** Code point of the last reference parsed by entity(). */
+  /** Code point of the last reference parsed by entity(); DECLARED_ENTITY for an internal-subset entity. */
   private entCp = 0;
+  /** General entities declared (internally) in the DOCTYPE. */
+  private readonly declared = new Set<string>();
+
+  /** The largest single markup token accepted (see run()). */
+  maxTokenBytes = MAX_TOKEN_BYTES;
 
   constructor(
     private readonly handler: XmlHandler,
@@ -291,6 +309,9 @@ export class XmlTokenizer {
     }
     this.pos = i;
     const pending = this.len - i;
+    // One markup token (start tag, comment, CDATA section, PI, DOCTYPE) must fit in memory whole:
+    // past maxTokenBytes the document is refused instead of growing the buffer without end.
+    if (this.more && pending > this.maxTokenBytes) this.fail(i, `markup token larger than ${this.maxTokenBytes} bytes`);
     this.retryPending = this.more && pending > 1 << 16 ? 2 * pending : 0;
   }
 
@@ -312,7 +333,7 @@ export class XmlTokenizer {
   private textIn(i: number, limit: number, final: boolean): number {
     const b = this.buf;
     const want = this.wantText;
-    const s = i;
+    let s = i;
     let w = i;
     let br = this.brackets;
     let special = false;
@@ -334,6 +355,15 @@ export class XmlTokenizer {
           if (final) this.fail(i, 'unterminated entity reference');
           this.more = true;
           break;
+        }
+        if (this.entCp === DECLARED_ENTITY) {
+          // the text so far, then the reference itself, verbatim
+          if (want && w > s) this.handler.text(b, s, w, special);
+          if (want) this.handler.entityRef(b, i, e);
+          s = w = i = e;
+          special = false;
+          br = 0;
+          continue;
         }
         w = want ? this.putCp(w, this.entCp) : w;
         i = e;
@@ -429,7 +459,13 @@ export class XmlTokenizer {
       if (c0 === 0x61 && c1 === 0x70 && b[from + 2] === 0x6f && b[from + 3] === 0x73) cp = SQ; // apos
       else if (c0 === 0x71 && c1 === 0x75 && b[from + 2] === 0x6f && b[from + 3] === 0x74) cp = DQ; // quot
     }
-    if (cp < 0) this.fail(i, n === 0 ? 'empty entity name' : 'undefined entity');
+    if (cp < 0) {
+      if (n > 0 && this.declared.size > 0 && this.declared.has(b.toString('utf8', from, j))) {
+        this.entCp = DECLARED_ENTITY;
+        return j + 1;
+      }
+      this.fail(i, n === 0 ? 'empty entity name' : 'undefined entity');
+    }
     this.entCp = cp;
     return j + 1;
   }
@@ -568,7 +604,7 @@ export class XmlTokenizer {
           const e = this.entity(i, limit);
           if (e < 0) return this.incomplete(i0);
           i = e;
-          flags |= A_DECODE | A_SPECIAL;
+          flags |= A_DECODE | A_SPECIAL | (this.entCp === DECLARED_ENTITY ? A_ENTREF : 0);
         } else if (v === DQ || v === SQ || v === GT) {
           flags |= A_SPECIAL;
           i++;
@@ -707,8 +743,14 @@ export class XmlTokenizer {
       while (r < e) {
         const c = b[r]!;
         if (c === AMP) {
-          r = this.entity(r, e + 1);
-          w = this.putCp(w, this.entCp);
+          const q = this.entity(r, e + 1);
+          if (this.entCp === DECLARED_ENTITY) {
+            b.copyWithin(w, r, q); // the reference stays as it is (see attrEntityRefAt)
+            w += q - r;
+          } else {
+            w = this.putCp(w, this.entCp);
+          }
+          r = q;
         } else if (c === TAB || c === LF || c === CR) {
           b[w++] = SP;
           r += c === CR && r + 1 < e && b[r + 1] === LF ? 2 : 1;
@@ -727,6 +769,20 @@ export class XmlTokenizer {
   /** Set by attrDecode. */
   rangeStart = 0;
   rangeEnd = 0;
+
+  /** True if attribute k's decoded value holds `&name;` references to internal-subset entities. */
+  attrHasEntityRefs(k: number): boolean {
+    return (this.attrs[5 * k + 4]! & A_ENTREF) !== 0;
+  }
+
+  /** Length of a `&name;` reference to a declared entity at b[i], else 0 (attrHasEntityRefs values). */
+  entityRefAt(b: Uint8Array, i: number, e: number): number {
+    if (b[i] !== AMP) return 0;
+    let j = i + 1;
+    while (j < e && b[j] !== SEMI && j - i < 256) j++;
+    if (j >= e || b[j] !== SEMI) return 0;
+    return this.declared.has(Buffer.from(b.buffer, b.byteOffset + i + 1, j - i - 1).toString('utf8')) ? j + 1 - i : 0;
+  }
 
   /** True if the decoded value may contain characters a serialiser must escape. */
   attrSpecial(k: number): boolean {
@@ -812,7 +868,7 @@ export class XmlTokenizer {
       const s = i + 7;
       const k = this.find(i0, s, limit, ']]>');
       if (k < 0) return this.incomplete(i0);
-      const e = this.raw(s, k);
+      const e = this.raw(s, k, true);
       if (this.wantText) this.handler.cdata(b, s, e);
       return k + 3;
     }
@@ -823,8 +879,31 @@ export class XmlTokenizer {
     const e = this.doctype(i + 7, limit);
     if (e < 0) return this.incomplete(i0);
     this.checkChars(i0, e);
+    this.entityDeclarations(i0, e);
     this.sawDoctype = true;
     return e;
+  }
+
+  /**
+   * The general entities declared in the internal subset of b[s, e) (a complete DOCTYPE). Internal
+   * ones are remembered (their references are reported, never expanded); an external one (SYSTEM
+   * or PUBLIC) or a parameter entity refuses the document, so nothing is ever fetched.
+   */
+  private entityDeclarations(s: number, e: number): void {
+    const text = this.buf.toString('utf8', s, e);
+    if (!text.includes('<!ENTITY')) return;
+    // comments and PIs of the subset cannot declare anything
+    const decls = text.replace(/<!--[\s\S]*?-->|<\?[\s\S]*?\?>/g, '');
+    const re = /<!ENTITY[ \t\r\n]+(%[ \t\r\n]+)?([^ \t\r\n"'>%]+)[ \t\r\n]+("[^"]*"|'[^']*'|[A-Z]+)/g;
+    for (let m = re.exec(decls); m !== null; m = re.exec(decls)) {
+      const at = s + Buffer.byteLength(decls.slice(0, m.index));
+      if (m[1] !== undefined) this.fail(at, 'parameter entity declared (not supported)');
+      const value = m[3] ?? '';
+      if (!value.startsWith('"') && !value.startsWith("'")) this.fail(at, `external entity ${m[2] ?? ''} declared (${value}): refused`);
+      if (value.includes('%')) this.fail(at, 'parameter entity reference in an entity value (not supported)');
+      if (this.declared.size >= MAX_DECLARED_ENTITIES) this.fail(at, 'too many entity declarations');
+      this.declared.add(m[2] ?? '');
+    }
   }
 
   /** Skips a DOCTYPE declaration from after "<!DOCTYPE"; returns the index after its '>' or -1. */
@@ -876,7 +955,7 @@ export class XmlTokenizer {
    * Checks the characters of comment/CDATA/PI content b[s, e) and normalises its line ends in
    * place; returns the new end.
    */
-  private raw(s: number, e: number): number {
+  private raw(s: number, e: number, keepCr = false): number {
     const b = this.buf;
     let i = s;
     let w = s;
@@ -890,7 +969,10 @@ export class XmlTokenizer {
       }
       if (i >= e) return w;
       const c = b[i]!;
-      if (c === CR) {
+      if (c === CR && keepCr) {
+        b[w++] = CR;
+        i++;
+      } else if (c === CR) {
         b[w++] = LF;
         i += i + 1 < e && b[i + 1] === LF ? 2 : 1;
       } else if (c === 0xef) {

@@ -31,6 +31,10 @@ export function ourEvents(doc: Uint8Array, chunks: number[] = [doc.length]): str
       flush();
       ev.push(`cdata ${JSON.stringify(dec.decode(buf.subarray(s, e)))}`);
     },
+    entityRef(buf, s, e) {
+      flush();
+      ev.push(`entityref ${dec.decode(buf.subarray(s, e))}`);
+    },
     comment(buf, s, e) {
       flush();
       ev.push(`comment ${JSON.stringify(dec.decode(buf.subarray(s, e)))}`);

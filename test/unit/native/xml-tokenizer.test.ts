@@ -58,6 +58,7 @@ describe('XmlTokenizer events', () => {
       endTag: () => undefined,
       text: () => calls.push('text'),
       cdata: () => calls.push('cdata'),
+      entityRef: () => calls.push('entityRef'),
       comment: () => calls.push('comment'),
       pi: () => calls.push('pi'),
     };
@@ -79,6 +80,7 @@ describe('XmlTokenizer events', () => {
       endTag: () => undefined,
       text: () => undefined,
       cdata: () => undefined,
+      entityRef: () => undefined,
       comment: () => undefined,
       pi: () => undefined,
     };
