@@ -3,7 +3,7 @@
  * the real out/ files in between, an in-memory collector and DB.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { listArchive } from '../../../lib/hooks/archive.js';
 import { postAssessment } from '../../../lib/hooks/post-assessment.js';
@@ -155,6 +155,32 @@ function sha512(b: Buffer): string {
 }
 
 describe('PostAssessment', () => {
+  test('symlinks out of the scratch dir (out/status.out, out/run.out, in/<package>, out/versions.txt) are not followed: nothing of the target stored', async () => {
+    await prepared();
+    await runMachine('pass');
+    const secret = join(f.root, 'global_priv.MAD');
+    await writeFile(secret, 'PASS: all\nTOP-SECRET\n');
+    for (const rel of ['out/status.out', 'out/run.out', 'in/snappy-c-1.0.tar.gz', 'out/versions.txt']) {
+      await rm(join(f.scratch, rel), { force: true });
+      await symlink(secret, join(f.scratch, rel));
+    }
+    await writeFile(join(f.swampDir, 'etc', 'versions.txt'), 'v1\n');
+    const ctx = testContext(f, jobArgs(RUN));
+    expect(await postAssessment(ctx)).toBe(0);
+    expect(await readFile(secret, 'utf8')).toBe('PASS: all\nTOP-SECRET\n');
+    expect(ctx.publisher.statuses().at(-1)).toBe('Finished with Errors');
+    const rdir = join(f.results, RUN);
+    const names = await readdir(rdir);
+    expect(names).not.toContain('status.out');
+    expect(names).not.toContain('run.out');
+    expect(names).not.toContain('snappy-c-1.0.tar.gz');
+    for (const n of names) if (!n.endsWith('.gz')) expect(await readFile(join(rdir, n), 'latin1')).not.toContain('TOP-SECRET');
+    const ins = ctx.db.calls.find((c) => c.op === 'insertResults')?.args as InsertResultsArgs | undefined;
+    expect(ins?.statusOut ?? '').not.toContain('TOP-SECRET');
+    // out/versions.txt was replaced by a file, not written through
+    expect((await lstat(join(f.scratch, 'out', 'versions.txt'))).isFile()).toBe(true);
+  });
+
   test('a passing run: results folder, project store, insert_results, Finished, exit 0, complete_flag', async () => {
     await prepared();
     await runMachine('pass');

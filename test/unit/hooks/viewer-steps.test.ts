@@ -1,6 +1,6 @@
 /** PreViewer and PostViewer on temp scratch dirs with an in-memory collector and DB. */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { readBogFile } from '../../../lib/bog/index.js';
@@ -89,6 +89,35 @@ describe('PreViewer', () => {
   });
 });
 
+describe('PreViewer: the saved viewer database has the archive budget', () => {
+  test('a restore past archive_max_entries leaves nothing extracted; the viewer still starts (empty database)', async () => {
+    const saved = join(f.root, 'saved');
+    await mkdir(saved, { recursive: true });
+    const names = Array.from({ length: 20 }, (_, i) => `t${i}.sql`);
+    for (const n of names) await writeFile(join(saved, n), '-- dump\n');
+    await tar.c({ gzip: true, file: join(f.root, 'db.tar.gz'), cwd: saved }, names);
+    await writeSubmitBundle(f, VRUN, viewerBog({ db_path: join(f.root, 'db.tar.gz') }));
+    const ctx = testContext(f, jobArgs(VRUN), 'archive_max_entries = 10\n');
+    expect(await preViewer(ctx)).toBe(0);
+    expect((await readdir(join(f.scratch, 'in'))).sort()).toEqual([`${VRUN}.bog`]);
+    expect(ctx.publisher.statuses()).toEqual(['Starting DC']);
+  });
+
+  test('links in the saved database are not extracted (the legacy tar restored them)', async () => {
+    const saved = join(f.root, 'saved');
+    await mkdir(saved, { recursive: true });
+    await writeFile(join(saved, 'codedx.sql'), '-- dump\n');
+    await symlink('/etc/passwd', join(saved, 'passwd'));
+    await tar.c({ gzip: true, file: join(f.root, 'db.tar.gz'), cwd: saved }, ['codedx.sql', 'passwd']);
+    await writeSubmitBundle(f, VRUN, viewerBog({ db_path: join(f.root, 'db.tar.gz') }));
+    expect(await preViewer(testContext(f, jobArgs(VRUN)))).toBe(0);
+    expect((await readdir(join(f.scratch, 'in'))).sort()).toEqual(['codedx.sql', `${VRUN}.bog`]);
+    // the secrets of the job are the job owner's only
+    expect((await stat(join(f.scratch, 'run-params.sh'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(f.scratch, 'in', `${VRUN}.bog`))).mode & 0o777).toBe(0o600);
+  });
+});
+
 describe('PostViewer', () => {
   async function ranViewer(events: string, bundle = true): Promise<void> {
     await writeSubmitBundle(f, VRUN, viewerBog());
@@ -116,6 +145,18 @@ describe('PostViewer', () => {
       ['-1', 'Viewer is starting shutdown'],
       ['-3', 'Viewer shutdown completed'],
     ]);
+  });
+
+  test('a bundle that is a symlink out of the scratch dir is not copied: exit 1, nothing stored', async () => {
+    await ranViewer('VIEWERUP\nVIEWERDOWN\n', false);
+    const secret = join(f.root, 'global_priv.MAD');
+    await writeFile(secret, 'SECRET');
+    await symlink(secret, join(f.scratch, 'out', 'codedx_viewerdb.tar.gz'));
+    const ctx = testContext(f, jobArgs(VRUN));
+    expect(await postViewer(ctx)).toBe(1);
+    expect(ctx.db.ops()).toEqual([]);
+    const vruns = join(f.projects, PROJECT, 'V-Runs', VIEWER_UUID);
+    expect(await readdir(vruns).catch(() => [])).toEqual([]);
   });
 
   test('no bundle: still SHUTDOWN, exit 0, nothing stored', async () => {
