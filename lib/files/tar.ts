@@ -7,7 +7,7 @@
  * files are created with O_EXCL|O_NOFOLLOW below directories we checked, so nothing is written
  * through a symlink. On any failure what was written is removed.
  */
-import { closeSync, constants, futimesSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, futimesSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SwampError } from '../errors/index.js';
 import { BudgetMeter, type ArchiveBudget } from './budget.js';
@@ -46,6 +46,11 @@ function kindOf(type: string): EntryKind {
   if (type === 'Directory') return 'directory';
   if (type === 'SymbolicLink' || type === 'Link') return 'link';
   return 'other';
+}
+
+/** Size on disk of an archive given by path or descriptor (the ratio budget's base). */
+function sizeOf(archive: string | number): number {
+  return typeof archive === 'number' ? fstatSync(archive).size : statSync(archive).size;
 }
 
 export function normaliseName(p: string): string {
@@ -182,7 +187,7 @@ const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | const
 export async function extractTar(archive: string | number, dest: string, o: ExtractOptions): Promise<ExtractResult> {
   const tar = await loadTar();
   const root = realpathSync(dest);
-  const size = typeof archive === 'number' ? (await import('node:fs')).fstatSync(archive).size : (await import('node:fs')).statSync(archive).size;
+  const size = sizeOf(archive);
   const meter = new BudgetMeter(o.budget, size, o.what ?? `archive ${typeof archive === 'number' ? '' : archive}`.trim());
   const made: string[] = []; // files and directories we created, in order
   const result: ExtractResult = { files: [], directories: [], truncated: [] };
@@ -279,8 +284,7 @@ export interface MemberResult {
  */
 export async function readTarMember(archive: string | number, member: string, budget: ArchiveBudget, cap = budget.maxMemberBytes): Promise<MemberResult | null> {
   const tar = await loadTar();
-  const fs = await import('node:fs');
-  const size = typeof archive === 'number' ? fs.fstatSync(archive).size : fs.statSync(archive).size;
+  const size = sizeOf(archive);
   const want = normaliseName(member);
   const meter = new BudgetMeter(budget, size, `member ${want} of ${typeof archive === 'number' ? 'an archive' : archive}`);
   let found: MemberResult | null = null;
@@ -316,8 +320,7 @@ export async function readTarMember(archive: string | number, member: string, bu
 /** Streams the member `member` of `archive` into `dest` (created new, O_EXCL); false when absent. */
 export async function copyTarMember(archive: string | number, member: string, dest: string, budget: ArchiveBudget, mode = 0o644): Promise<boolean> {
   const tar = await loadTar();
-  const fs = await import('node:fs');
-  const size = typeof archive === 'number' ? fs.fstatSync(archive).size : fs.statSync(archive).size;
+  const size = sizeOf(archive);
   const want = normaliseName(member);
   const meter = new BudgetMeter(budget, size, `member ${want}`);
   let found = false;
