@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, chmodSync, symlinkSync, linkSync, renameSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, chmodSync, chownSync, symlinkSync, linkSync, renameSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger, formatLine, nullLogger, reopenLogFiles } from '../../../lib/log/index.js';
+import { isRoot, runAsSwamp, swampUid } from '../../fixtures/unprivileged/as-swamp.js';
 
 function lines(file: string): Record<string, unknown>[] {
   return readFileSync(file, 'utf8')
@@ -191,4 +192,41 @@ for (let i = 0; i < 400; i++) l.info('line ' + i, { who: process.argv[3], pad })
     expect(all).toHaveLength(1600);
     for (const who of ['a', 'b', 'c', 'd']) expect(all.filter((l) => l.who === who)).toHaveLength(400);
   }, 30000);
+});
+
+describe('log files shared by accounts (root and the service account)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'swamp-log-acct-'));
+    chmodSync(dir, 0o755);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('root creates a file in a log dir owned by swamp: the file goes to swamp, which appends to it', () => {
+    if (!isRoot()) return; // as an unprivileged user there is no second account to try
+    const logs = path.join(dir, 'log');
+    mkdirSync(logs);
+    const uid = swampUid();
+    chownSync(logs, uid, uid);
+    chmodSync(logs, 0o2770);
+    createLogger({ program: 'shared', logDir: logs }).info('from root');
+    expect(statSync(path.join(logs, 'shared.log'))).toMatchObject({ uid, gid: uid });
+    const r = runAsSwamp(dir, (lib) => `import { createLogger } from '${lib}/log/index.ts';\nconst l = createLogger({ program: 'shared', logDir: ${JSON.stringify(logs)} });\nl.info('from swamp');\nconsole.log(l.target);\n`);
+    expect(r.stdout.trim()).toBe(path.join(logs, 'shared.log'));
+    expect(lines(path.join(logs, 'shared.log')).map((l) => l.msg)).toEqual(['from root', 'from swamp']);
+  });
+
+  test("another account's 0640 file that swamp may not append to: swamp logs to <program>.swamp.log beside it", () => {
+    if (!isRoot()) return;
+    const logs = path.join(dir, 'log');
+    mkdirSync(logs);
+    const uid = swampUid();
+    chownSync(logs, 0, uid);
+    chmodSync(logs, 0o2770);
+    writeFileSync(path.join(logs, 'other.log'), '', { mode: 0o640 }); // root's, group swamp: readable, not writable
+    const r = runAsSwamp(dir, (lib) => `import { createLogger } from '${lib}/log/index.ts';\nconst l = createLogger({ program: 'other', logDir: ${JSON.stringify(logs)} });\nl.info('mine');\nconsole.log(l.target);\n`);
+    expect(r.stdout.trim()).toBe(path.join(logs, 'other.swamp.log'));
+    expect(lines(path.join(logs, 'other.swamp.log')).map((l) => l.msg)).toEqual(['mine']);
+    expect(statSync(path.join(logs, 'other.swamp.log')).mode & 0o777).toBe(0o640);
+  });
 });
