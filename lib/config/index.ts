@@ -455,7 +455,7 @@ export class SwampConfig {
   /**
    * The budget of every archive we unpack or read (docs/files.md): `archive_max_bytes` (4 GiB),
    * `archive_max_entries` (200000), `archive_max_ratio` (200: inflated bytes per archive byte, checked
-   * past 64 MiB), `archive_max_member_bytes` (16 MiB: one file held in memory, e.g. status.out for a
+   * past 64 MiB), `archive_max_member_bytes` (4 MiB: one file held in memory, e.g. status.out for a
    * report). Sizes accept a K/M/G suffix (powers of 1024).
    */
   get archiveBudget(): { maxBytes: number; maxEntries: number; maxRatio: number; maxMemberBytes: number } {
@@ -463,7 +463,7 @@ export class SwampConfig {
       maxBytes: this.size('archive_max_bytes', 4 * 1024 ** 3),
       maxEntries: this.int('archive_max_entries', 200_000, { min: 1 }),
       maxRatio: this.int('archive_max_ratio', 200, { min: 1 }),
-      maxMemberBytes: this.size('archive_max_member_bytes', 16 * 1024 ** 2),
+      maxMemberBytes: this.size('archive_max_member_bytes', 4 * 1024 ** 2),
     };
   }
 

@@ -29,7 +29,7 @@ export const DEFAULT_ARCHIVE_BUDGET: Readonly<ArchiveBudget> = Object.freeze({
   maxBytes: 4 * 1024 * 1024 * 1024,
   maxEntries: 200_000,
   maxRatio: 200,
-  maxMemberBytes: 16 * 1024 * 1024,
+  maxMemberBytes: 4 * 1024 * 1024,
 });
 
 /** Below this many bytes the ratio is not checked (a 10 kB archive of repeated lines is fine). */

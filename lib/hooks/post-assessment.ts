@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import { readBogFile } from '../bog/index.js';
 import type { ArchiveBudget } from '../files/budget.js';
 import { copyOutOf, openInside, readInside, writeInside } from '../files/sandbox.js';
-import { copyTarMember, readTarMember } from '../files/tar.js';
+import { copyTarMember } from '../files/tar.js';
 import { resultUuidFor } from '../outbox/rules.js';
 import { dirAccess } from '../native/failed-report.js';
 import { generateStatusList, parseProperties, serializeReport } from '../native/status-out.js';
@@ -181,11 +181,9 @@ export async function preserveAssessmentResults(ctx: HookContext, bog: Readonly<
       if (await saveMember(where('parsed_results.conf', 'parsed-results-archive', 'parsed-results-dir', name), dest)) {
         resultFile = dest;
         haveResults = true;
+        // streamed like the result file (a weaknesses.txt is never cut at archive_max_member_bytes)
         for (const extra of ['weaknesses.txt', 'weakness_count.out']) {
-          const w = where('parsed_results.conf', 'parsed-results-archive', 'parsed-results-dir', extra);
-          if (w === null) continue;
-          const data = await withJobArchive(ctx, w.archive, async (fd, budget) => (await readTarMember(fd, w.member, budget).catch(() => null))?.data ?? null);
-          if (data !== null && data !== undefined) await writeFile(join(resultsDir, extra), data);
+          await saveMember(where('parsed_results.conf', 'parsed-results-archive', 'parsed-results-dir', extra), join(resultsDir, extra));
         }
       }
     }
