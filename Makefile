@@ -18,7 +18,7 @@ DESTDIR ?=
 WITH_SIMULATOR ?= 0
 JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
 
-.PHONY: all deps build bundle typecheck check-cycles services services-stop env test test-unit test-integration demo bench install uninstall clean udf
+.PHONY: all deps build bundle typecheck check-cycles services services-stop services-multihost services-multihost-stop env test test-unit test-integration test-multihost demo bench install uninstall clean udf
 
 all: build
 
@@ -43,6 +43,15 @@ services: deps build
 
 services-stop:
 	scripts/services.sh down
+
+# the facility in network namespaces (data, submit, cm, exec1, exec2; docs/deployment.md); needs the
+# HTCondor chroot of `make services` and leaves the single-host pool alone
+services-multihost: deps build
+	services/condor/setup.sh >/dev/null
+	services/multihost/mh.sh up
+
+services-multihost-stop:
+	services/multihost/mh.sh down
 
 test-unit: deps
 	$(JEST) --selectProjects unit

@@ -16,6 +16,13 @@ export interface HTCondorContext {
   schedd?: string;
   /** Central manager (`-pool host[:port]`) for queries, submits to a named schedd and advertising. */
   pool?: string;
+  /**
+   * Submit with `-spool` (a remote schedd that cannot read the submitting host's files): condor_submit
+   * sends the input files to the schedd, which keeps the job's sandbox. A spooled job would stay in the
+   * queue after completion until someone fetched its output (condor_transfer_data); our hooks save the
+   * results on the execute host, so it leaves the queue at once (`leave_in_queue = False`).
+   */
+  spool?: boolean;
   /** Extra environment for every tool (CONDOR_CONFIG, PATH, _CONDOR_* overrides). */
   env?: Record<string, string>;
   /** Per-call timeout (default 30 s). */
@@ -51,6 +58,13 @@ export function scheddArgs(ctx: HTCondorContext): string[] {
   const a: string[] = [];
   if (ctx.schedd !== undefined) a.push('-name', ctx.schedd);
   if (ctx.pool !== undefined) a.push('-pool', ctx.pool);
+  return a;
+}
+
+/** condor_submit's options: scheddArgs plus, when spooling, `-spool` and `leave_in_queue = False`. */
+export function submitArgs(ctx: HTCondorContext): string[] {
+  const a = scheddArgs(ctx);
+  if (ctx.spool === true) a.push('-spool', '-append', 'leave_in_queue = False');
   return a;
 }
 

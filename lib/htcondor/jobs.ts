@@ -5,7 +5,7 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { ExternalCommandError, SwampError, ValidationError } from '../errors/index.js';
 import { anyAttrIsExactly, checkAttrName, checkOneLine } from './classad.js';
-import { scheddArgs, type HTCondorContext } from './context.js';
+import { scheddArgs, submitArgs, type HTCondorContext } from './context.js';
 import {
   adNumber,
   formatJobId,
@@ -71,7 +71,7 @@ async function condorSubmit(
   args: readonly string[],
   opts: { input?: string | undefined; cwd?: string | undefined; rejectedKind: 'usage' | 'external' },
 ): Promise<{ cluster: number; firstProc: number; lastProc: number }> {
-  const r = await runTool(ctx, 'condor_submit', ['-terse', ...scheddArgs(ctx), ...args], { input: opts.input, cwd: opts.cwd, okExitCodes: [0, 1] });
+  const r = await runTool(ctx, 'condor_submit', ['-terse', ...submitArgs(ctx), ...args], { input: opts.input, cwd: opts.cwd, okExitCodes: [0, 1] });
   if (r.exitCode !== 0) {
     const err = toolFailure(r);
     const { errors } = submitMessages(r.stderr);
@@ -96,7 +96,8 @@ async function condorSubmit(
 export async function submit(ctx: HTCondorContext, desc: SubmitDescription, opts: SubmitOptions = {}): Promise<SubmitResult> {
   const text = formatSubmitDescription(desc);
   const args: string[] = [];
-  if (opts.spool === true) args.push('-spool');
+  // ctx.spool already adds -spool (submitArgs)
+  if (opts.spool === true && ctx.spool !== true) args.push('-spool');
   let input: string | undefined;
   if (opts.file !== undefined) {
     // temp + rename: a crash never leaves a half-written submit file under the final name

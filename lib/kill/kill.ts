@@ -159,7 +159,8 @@ async function waitGone(job: KilledJob, deps: KillDeps, log: Logger): Promise<bo
   const started = Date.now();
   const inQueue = async () =>
     (await queryQueue(deps.queueCtx, { jobs: [{ cluster: job.cluster, proc: job.proc }], attributes: ['JobStatus'] })).length > 0;
-  if (job.userLog !== undefined) {
+  // a spooled job's event log is in the remote schedd's spool, not here
+  if (job.userLog !== undefined && deps.queueCtx.spool !== true) {
     try {
       const w = await waitForJobExit(deps.queueCtx, { log: job.userLog, job: { cluster: job.cluster, proc: job.proc }, timeoutMs: deps.waitMs });
       log.info('waited for the job to leave', { exited: w.exited, ms: Math.round(w.waitedMs) });

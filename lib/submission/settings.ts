@@ -49,6 +49,9 @@ export function launchSettings(c: SwampConfig, onCall?: (call: ToolCall) => void
   if (pool?.submitNode !== undefined && pool.manager !== undefined) {
     queueCtx.schedd = pool.submitNode;
     queueCtx.pool = pool.manager;
+    // a remote schedd cannot read the run dir: input is spooled (htcondor_spool = no for a facility
+    // whose schedd shares the run dir's file system)
+    queueCtx.spool = c.bool('htcondor_spool', true);
   }
   const collectorCtx: HTCondorContext = { ...base };
   if (pool?.collectorHost !== undefined) collectorCtx.pool = pool.collectorHost;

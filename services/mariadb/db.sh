@@ -15,7 +15,9 @@
 # Environment: SWAMP_DB_PORT (default 3407), SWAMP_DB_DIR (instance directory; default
 # <project>/.local/mariadb), SWAMP_BIN_DIR (directory the calling procedures run
 # our programs from; default <project>/dist/bin), SWAMP_UDF_CONF (passed to mariadbd: the UDF
-# config file; default <plugin dir>/sys_udf.conf).
+# config file; default <plugin dir>/sys_udf.conf), SWAMP_DB_BIND (bind-address; default 127.0.0.1),
+# SWAMP_DB_OS_USER (the OS account mariadbd runs as when started by root; default swamp, the job
+# owner of the single-host pool; the multi-host facility, services/multihost, uses mysql).
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -56,7 +58,10 @@ cmd_install() {
 # The OS account mariadbd runs as: swamp when we are root (so sys_exec children can submit
 # HTCondor jobs as that user), otherwise whoever runs this script.
 run_user() {
-  if [ "$(id -u)" = 0 ]; then
+  if [ "$(id -u)" = 0 ] && [ -n "${SWAMP_DB_OS_USER:-}" ]; then
+    id -u "$SWAMP_DB_OS_USER" >/dev/null 2>&1 || die "SWAMP_DB_OS_USER: no account $SWAMP_DB_OS_USER"
+    echo "$SWAMP_DB_OS_USER"
+  elif [ "$(id -u)" = 0 ]; then
     "$PROJECT/scripts/ensure-swamp-user.sh" >/dev/null
     echo swamp
   else
@@ -75,7 +80,7 @@ write_cnf() {
     echo "pid-file      = $D/mariadbd.pid"
     echo "log-error     = $D/mariadbd.err"
     echo "port          = $PORT"
-    echo "bind-address  = 127.0.0.1"
+    echo "bind-address  = ${SWAMP_DB_BIND:-127.0.0.1}"
     echo "plugin-dir    = $PLUGIN"
     [ "$(id -u)" = 0 ] && echo "user          = $user"
     echo "skip-log-bin"

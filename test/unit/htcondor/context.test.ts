@@ -1,4 +1,4 @@
-import { contextFromHtcondorRoot, createCallCounter, poolArgs, scheddArgs, toolPath } from '../../../lib/htcondor/context.js';
+import { contextFromHtcondorRoot, createCallCounter, poolArgs, scheddArgs, submitArgs, toolPath } from '../../../lib/htcondor/context.js';
 
 test('htcondor_root: tools by absolute path and CONDOR_CONFIG, nothing on PATH', () => {
   const ctx = contextFromHtcondorRoot('/opt/htc', { pool: 'cm.example.org' });
@@ -15,6 +15,11 @@ test('remote schedd and collector arguments', () => {
   expect(toolPath({}, 'condor_q')).toBe('/usr/bin/condor_q');
   expect(() => toolPath({}, '../x')).toThrow(TypeError);
   expect(toolPath({ toolDir: '/opt/swamp-condor/host/bin' }, 'condor_q')).toBe('/opt/swamp-condor/host/bin/condor_q');
+});
+
+test('submit to a remote schedd with spooling: input sent along, the job leaves the queue when done', () => {
+  expect(submitArgs({ schedd: 's', pool: 'cm' })).toEqual(['-name', 's', '-pool', 'cm']);
+  expect(submitArgs({ schedd: 's', pool: 'cm', spool: true })).toEqual(['-name', 's', '-pool', 'cm', '-spool', '-append', 'leave_in_queue = False']);
 });
 
 test('call counter', () => {
