@@ -69,6 +69,11 @@ test: deps typecheck check-cycles services
 	  node scripts/test-summary.mjs build/test-results/unit.json build/test-results/integration.json; \
 	  exit $$(( u || i ))
 
+# the end-to-end tests of the multi-host facility: the topology is started once (idempotent) and the
+# test file runs against it (~20 s once up; ~1 min with a first start)
+test-multihost: services-multihost
+	$(JEST) --ci --selectProjects multihost --runInBand
+
 demo: services
 	scripts/demo.sh
 

@@ -16,5 +16,7 @@ export default {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/integration/global-setup.js',
     },
+    // the facility in network namespaces (make test-multihost; services/multihost/mh.sh up first)
+    { ...common, displayName: 'multihost', testMatch: ['<rootDir>/test/multihost/**/*.test.ts'] },
   ],
 };

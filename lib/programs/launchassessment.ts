@@ -104,7 +104,7 @@ export async function main(argv: readonly string[], calledAs?: string): Promise<
     const deps = await realDeps(config, log);
     try {
       const r = await launchRun(id, deps, 'launch');
-      log.info('launch finished', { execrunid: id, outcome: r.outcome, clusterId: r.clusterId });
+      log.info('launch finished', { execrunid: id, outcome: r.outcome, clusterId: r.clusterId, htcondorCalls: launchCalls });
       if (r.error !== undefined && (r.outcome === 'aborted' || r.outcome === 'submit-failed' || r.outcome === 'pending')) return exitCodeFor(r.error) || 1;
       return 0;
     } finally {
@@ -116,12 +116,18 @@ export async function main(argv: readonly string[], calledAs?: string): Promise<
 
 type Config = import('../config/index.js').SwampConfig;
 
+/** HTCondor tool calls of this process, per tool (logged with 'launch finished', as killjob does). */
+const launchCalls: Record<string, number> = {};
+
 async function realDeps(config: Config, log: Logger): Promise<import('../assessment/launch.js').LaunchDeps> {
   const { launchSettings } = await import('../submission/settings.js');
   const { realCondor } = await import('../submission/condor.js');
   const { realDb } = await import('../assessment/db-ops.js');
   const { connect } = await import('../db/index.js');
-  const settings = launchSettings(config, (call) => log.debug('htcondor call', { tool: call.tool, ms: Math.round(call.durationMs), outcome: call.outcome }));
+  const settings = launchSettings(config, (call) => {
+    launchCalls[call.tool] = (launchCalls[call.tool] ?? 0) + 1;
+    log.debug('htcondor call', { tool: call.tool, ms: Math.round(call.durationMs), outcome: call.outcome });
+  });
   const { Outbox } = await import('../outbox/store.js');
   const { realOutboxSink } = await import('../outbox/sink.js');
   let owed: import('../assessment/launch.js').LaunchDeps['owed'];

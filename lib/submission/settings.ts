@@ -6,6 +6,9 @@
  *   dockerImagesFile   copy of `docker images` (legacy /opt/swamp/etc/swamp_docker_images.txt)
  *   vm_bridge_interface  facility VM template's bridge (`+VMPARAM_Bridge_Interface`)
  *   htcondor_timeout_seconds  per HTCondor tool call (default 30)
+ *   htcondor_spool     spool input to a remote schedd (default yes when htcondor_submit_node is set)
+ *   htcondor_job_owner the account HTCondor makes the job's Owner when it differs from the submitting
+ *                      login (an IDTOKEN of the service account decides; docs/deployment.md)
  */
 import { userInfo } from 'node:os';
 import { trimSlash, type SwampConfig } from '../config/index.js';
@@ -34,7 +37,10 @@ export interface LaunchSettings {
   queueCtx: HTCondorContext;
   /** condor_advertise (the SWAMP collector). */
   collectorCtx: HTCondorContext;
-  /** Login name of the submitting uid: the `<owner>` argument of the hooks. */
+  /**
+   * The job's Owner: the `<owner>` argument of the hooks (VM platform: part of the libvirt domain name).
+   * The submitting login, unless htcondor_job_owner names the token's account.
+   */
   owner: string;
   /** The swamp.conf these settings came from (handed to local-platform jobs as SWAMP_CONFIG). */
   configPath: string | undefined;
@@ -82,7 +88,7 @@ export function launchSettings(c: SwampConfig, onCall?: (call: ToolCall) => void
     },
     queueCtx,
     collectorCtx,
-    owner: userInfo().username,
+    owner: c.string('htcondor_job_owner') ?? userInfo().username,
     configPath: c.file.startsWith('/') ? c.file : undefined,
   };
 }

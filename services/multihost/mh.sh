@@ -114,7 +114,8 @@ EOF
 # Directories every host sees at the same path, made before any host binds them.
 layout() {
   install -d -m 0755 "$B/data" "$INST" "$PREFIX_DIR" "$PREFIX_DIR/bin" "$PREFIX_DIR/etc"
-  install -d -m 0755 "$SHARED" "$SHARED/working"
+  # store: package and tool archives (legacy /swamp/store), read by the hooks on the execute hosts
+  install -d -m 0755 "$SHARED" "$SHARED/working" "$SHARED/store"
   install -d -m 2775 -o "$SVC" -g "$GRP" "$SHARED/working/results" "$SHARED/outgoing" "$SHARED/projects"
   # run dir: the mysqld user writes job dirs into it (group), the service account drains it
   install -d -m 2770 -o "$SVC" -g "$GRP" "$B/data/run"
@@ -338,6 +339,12 @@ EOF
            condor_reschedule condor_ping condor_token_list; do
     ln -sfn condor-native "$d/htcondor/bin/$t"
   done
+  # the same tools for root in the root namespace (admin, tests): run on the data host
+  install -d -m 0700 "$B/admin/bin"
+  printf '#!/bin/sh\n# an HTCondor tool run on the data host (as the caller, with its token)\nexec ip netns exec %s %s/htcondor/bin/"${0##*/}" "$@"\n' \
+    "$(ns_of data)" "$d" > "$B/admin/bin/condor-on-data"
+  chmod 0755 "$B/admin/bin/condor-on-data"
+  for t in "$d"/htcondor/bin/condor_*; do ln -sfn condor-on-data "$B/admin/bin/${t##*/}"; done
   # our programs as `make install` lays them out (DESTDIR=$INST); the legacy names stay inside $INST
   [ -x "$PROJECT/dist/bin/swamp" ] || die "dist/bin/swamp missing: make build"
   if ! cmp -s "$PROJECT/dist/bin/swamp" "$PREFIX_DIR/bin/swamp" 2>/dev/null; then
@@ -363,6 +370,7 @@ htcondor_root = $d/htcondor
 htcondor_collector_host = $(ip_of cm)
 htcondor_condor_manager = $(ip_of cm)
 htcondor_submit_node = $(fqdn submit)
+htcondor_job_owner = $SVC
 preferred_platform_type = local
 platformImagesDir = $SHARED/platforms/images
 dockerImagesFile = $PREFIX_DIR/etc/swamp_docker_images.txt
@@ -461,6 +469,7 @@ export SWAMP_MH_DB_OS_USER='$DBU'
 export SWAMP_MH_PREFIX='$PREFIX_DIR'
 export SWAMP_MH_RESULTS='$SHARED/working/results'
 export SWAMP_MH_SCRIPT='$0'
+export SWAMP_MH_TOOLS='$B/admin/bin'
 EOF
   chmod 0600 "$B/env"
 }
