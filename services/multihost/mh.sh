@@ -348,7 +348,8 @@ EOF
   # our programs as `make install` lays them out (DESTDIR=$INST); the legacy names stay inside $INST
   [ -x "$PROJECT/dist/bin/swamp" ] || die "dist/bin/swamp missing: make build"
   if ! cmp -s "$PROJECT/dist/bin/swamp" "$PREFIX_DIR/bin/swamp" 2>/dev/null; then
-    "$PROJECT/scripts/install.sh" "$INST" /opt/swamp "/usr/local/bin" >/dev/null 2>&1 || die "make install DESTDIR=$INST failed"
+    # with the local platform's simulated machines: the only machines that run here
+    WITH_SIMULATOR=1 "$PROJECT/scripts/install.sh" "$INST" /opt/swamp "/usr/local/bin" >/dev/null 2>&1 || die "make install DESTDIR=$INST failed"
   fi
   # mariadbd (as $DBU) in the data host's namespaces; its programs inherit them
   local ns; ns=$(ns_of data)
