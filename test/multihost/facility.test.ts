@@ -10,10 +10,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
+import { gunzipSync } from 'node:zlib';
 import { connect, type Db } from '../../lib/db/index.js';
 import { invalidate, isExactly, queryAds, queryHistory, queryQueue, remove, swampIdConstraint, type HTCondorContext } from '../../lib/htcondor/index.js';
+import { GCC_SCARF_GZIP_BASE64 } from '../../lib/machine/assets/gcc-scarf.js';
 import { parseEnvLines } from '../integration/helpers/db-env.js';
-import { seedAssessmentRun } from '../integration/helpers/db-seed.js';
+import { seedAssessmentResult, seedAssessmentRun } from '../integration/helpers/db-seed.js';
 
 jest.setTimeout(300_000);
 
@@ -32,6 +34,7 @@ const LOG_DIR = join(MH_DIR, 'data', 'log');
 
 let db: Db;
 const ids: string[] = [];
+const vruns: string[] = [];
 const dirs: string[] = [];
 
 beforeAll(async () => {
@@ -48,7 +51,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const id of ids) await remove(queue, { constraint: swampIdConstraint(id) }).catch(() => undefined);
-  if (ids.length > 0) await invalidate(collector, { names: ids }).catch(() => undefined);
+  for (const id of vruns) await remove(queue, { constraint: isExactly('SWAMP_vrun_execrunuid', id) }).catch(() => undefined);
+  if (ids.length + vruns.length > 0) await invalidate(collector, { names: [...ids, ...vruns] }).catch(() => undefined);
   for (const d of dirs) await rm(d, { recursive: true, force: true });
   await db?.close();
 });
@@ -167,4 +171,64 @@ test('kill_assessment_run removes a running assessment on an execute host', asyn
   expect(hist[0]).toMatchObject({ JobStatus: 3, Owner: SERVICE_USER });
   await waitFor('Terminated in the DB', async () => ((await runRow(id))?.status === 'Terminated' ? true : undefined), 30_000);
   expect(await statusOf(id)).toBe('Terminated');
+});
+
+const CODEDX = '5d0fb63c-865a-11e3-88bb-001a4a81450b';
+
+async function callLaunchViewer(resultUuid: string | null, user: string, project: string, dest: string): Promise<{ rs: string | null; vi: string | null }> {
+  await db.execute('CALL assessment.launch_viewer(?, ?, ?, ?, ?, ?, @lv_path, @lv_rs, @lv_vi)', [resultUuid, user, CODEDX, project, dest, null]);
+  return (await db.select<{ rs: string | null; vi: string | null }>('SELECT @lv_rs AS rs, @lv_vi AS vi'))[0] as { rs: string | null; vi: string | null };
+}
+
+async function viewerAd(id: string): Promise<Record<string, unknown> | undefined> {
+  return (await queryAds(collector, { constraint: isExactly('Name', id), myType: 'Generic' }))[0] as Record<string, unknown> | undefined;
+}
+
+test('a CodeDX viewer launches on an execute host, is found again by the next launch_viewer, and is stopped gracefully', async () => {
+  const run = await seedAssessmentRun(db, { packageName: 'zlib' });
+  const id = `vrun_${run.projectUuid}_CodeDX`;
+  vruns.push(id);
+  const store = await mkdtemp(join(MH_DIR, 'shared', 'store', 'viewer-'));
+  await chmod(store, 0o1777);
+  dirs.push(store);
+  const uuid = await seedAssessmentResult(db, run);
+  const file = join(store, 'parsed_results.xml');
+  await writeFile(file, gunzipSync(Buffer.from(GCC_SCARF_GZIP_BASE64, 'base64')), { mode: 0o644 });
+  await db.execute('UPDATE assessment.assessment_result SET file_path = ?, tool_name = ? WHERE assessment_result_uuid = ?', [file, 'GCC', uuid]);
+
+  const t0 = Date.now();
+  const out = await callLaunchViewer(uuid, run.userUuid, run.projectUuid, `${store}/`);
+  expect(out.rs).toBe('SUCCESS');
+  const instance = out.vi as string;
+  const up = await waitFor('Viewer is up', async () => {
+    const ad = await viewerAd(id);
+    return Number(ad?.SWAMP_vmu_viewer_state) === 2 ? ad : undefined;
+  }, 120_000, 250);
+  process.stderr.write(`MEASURE multihost viewer up: ${Date.now() - t0} ms (vm ip ${String(up?.SWAMP_vmu_viewer_vmip)})\n`);
+  expect(up?.SWAMP_vmu_viewer_instance_uuid).toBe(instance);
+  const jobs = await queryQueue(queue, { constraint: isExactly('SWAMP_vrun_execrunuid', id), attributes: ['Owner', 'RemoteHost', 'ClusterId'] });
+  expect(jobs).toHaveLength(1);
+  expect(jobs[0]).toMatchObject({ Owner: SERVICE_USER });
+  expect(String(jobs[0]?.RemoteHost)).toMatch(/@exec[12]\.swamp-mh\.test$/);
+
+  // (the results upload is not checked here: the simulated viewer machine serves its API on the
+  // execute host's loopback, which the data host cannot reach; a real viewer VM has its own address)
+  // the next request finds the running viewer: same instance, no second job
+  const again = await callLaunchViewer(null, run.userUuid, run.projectUuid, `${store}/`);
+  expect(again).toMatchObject({ rs: 'SUCCESS', vi: instance });
+  await waitFor('the second request', async () => logLines('launchviewer.log').filter((l) => l.msg === 'viewer request finished' && l.execrunid === id)[1], 60_000, 250);
+  expect(logLines('launchviewer.log').filter((l) => l.msg === 'viewer request finished' && l.execrunid === id)
+    .map((l) => String(l.launch)).sort()).toEqual(['launched', 'running']); // the first finishes after its upload
+  expect(await queryQueue(queue, { constraint: isExactly('SWAMP_vrun_execrunuid', id), attributes: ['ClusterId'] })).toHaveLength(1);
+
+  // graceful stop (the web passes the project uuid): PostViewer on the execute host saves the viewer DB
+  await db.execute('CALL assessment.kill_assessment_run(?, ?, @kr)', [run.projectUuid, '0']);
+  expect((await db.select<{ kr: string }>('SELECT @kr AS kr'))[0]?.kr).toBe('SUCCESS');
+  await waitFor('the viewer to shut down', async () => {
+    const q = await queryQueue(queue, { constraint: isExactly('SWAMP_vrun_execrunuid', id), attributes: ['ClusterId'] });
+    const ad = await viewerAd(id);
+    return q.length === 0 && Number(ad?.SWAMP_vmu_viewer_state) === -3 ? true : undefined;
+  }, 90_000, 250);
+  const saved = await db.select<{ p: string | null }>('SELECT viewer_db_path AS p FROM viewer_store.viewer_instance WHERE viewer_instance_uuid = ?', [instance]);
+  expect(saved[0]?.p).toMatch(/codedx_viewerdb_\d{14}\.tar\.gz$/);
 });
