@@ -26,19 +26,41 @@ export function isJobDirName(name: string): boolean {
   return JOB_DIR_RE.test(name);
 }
 
-/**
- * A BOG holding a secret (a viewer's apikey, a password) and the submit bundle holding it: readable by
- * their owner only. Others stay 0644: a run launched by root (tests, an admin's drain) is read by the
- * job owner's HTCondor transfer.
- */
 /** A BOG holding a secret: a non-empty value under an apikey, password, secret or token key. */
 export function bogHoldsSecret(bog: Bog): boolean {
   return Object.entries(bog).some(([k, v]) => /apikey|passw|secret|token/i.test(k) && (v ?? '') !== '');
 }
 
-/** 0600 for a BOG holding a secret (it is the submitting account's only), 0644 otherwise. */
-export function bogMode(bog: Bog): number {
-  return bogHoldsSecret(bog) ? 0o600 : 0o644;
+export interface JobModes {
+  /** The BOG, the submit file and the bundle. */
+  file: number;
+  /** The job dir (mkdir's mode, less the umask). */
+  dir: number;
+}
+
+/**
+ * Modes of a run's BOG and job files (pure). A setgid run dir (make install: 2770 owned by the
+ * service account and the submit group, docs/deployment.md) is shared by two accounts that both
+ * need a job's files: mysqld's programs write them, the service account's drain, schedd and shadow
+ * read them and write the job's log beside them. There a secret (a viewer's apikey, a password) stays
+ * in the group: files 0640, dir 2770, never world-readable. In a run dir of one account it is that
+ * account's only: 0600, 0700. Files without a secret are 0644 in dirs 0775 either way (a run launched
+ * by root, as tests and an admin's drain do, is read by the job owner's transfer).
+ */
+export function jobModes(bog: Bog, sharedRunDir: boolean): JobModes {
+  if (!bogHoldsSecret(bog)) return { file: 0o644, dir: 0o775 };
+  // 02770: chmod would otherwise clear the setgid bit the dir inherited, and files the job writes
+  // there would lose the group
+  return sharedRunDir ? { file: 0o640, dir: 0o2770 } : { file: 0o600, dir: 0o700 };
+}
+
+/** A run dir with the setgid bit is the two-account shape's (see jobModes). */
+export function isSharedRunDir(runDir: string): boolean {
+  try {
+    return (statSync(runDir).mode & 0o2000) !== 0;
+  } catch {
+    return false;
+  }
 }
 
 export type LaunchStep = 'submitting' | 'submitted';
@@ -76,8 +98,8 @@ export function bogComment(): string {
 }
 
 export function writeQueuedBog(runDir: string, id: string, bog: Bog): void {
-  // a viewer BOG holds the viewer's apikey: 0600 then (bogMode)
-  writeBogFile(queuedBogPath(runDir, id), bog, { comment: bogComment(), mode: bogMode(bog) });
+  // a viewer BOG holds the viewer's apikey (jobModes)
+  writeBogFile(queuedBogPath(runDir, id), bog, { comment: bogComment(), mode: jobModes(bog, isSharedRunDir(runDir)).file });
 }
 
 export function readQueuedBog(runDir: string, id: string): Bog | undefined {
@@ -188,13 +210,12 @@ export interface PreparedJob {
  */
 export async function prepareJobDir(runDir: string, jobDir: string, id: string, bog: Bog, submitText: string, vm: boolean): Promise<PreparedJob> {
   const dir = join(runDir, jobDir);
-  // A BOG with an apikey (viewers: the Code Dx admin key) or a password is the submitting account's
-  // only: dir 0700, files 0600 (the same process submits the job, as that account).
   const secret = bogHoldsSecret(bog);
-  const fileMode = bogMode(bog);
+  const modes = jobModes(bog, isSharedRunDir(runDir));
+  const fileMode = modes.file;
   try {
-    mkdirSync(dir, { recursive: true, mode: secret ? 0o700 : 0o755 });
-    if (secret) chmodSync(dir, 0o700); // an existing dir (re-created after a crash) too
+    mkdirSync(dir, { recursive: true, mode: modes.dir });
+    if (secret) chmodSync(dir, modes.dir); // an existing dir (re-created after a crash) too
   } catch (e) {
     throw ioError('create job directory', dir, e);
   }

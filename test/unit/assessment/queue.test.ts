@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfigPath } from '../../../lib/config/index.js';
-import { listQueue, prepareJobDir, readState, writeQueuedBog, writeState } from '../../../lib/submission/index.js';
+import { jobModes, listQueue, prepareJobDir, readState, writeQueuedBog, writeState } from '../../../lib/submission/index.js';
 import { extractSubmitBundle } from '../../../lib/hooks/archive.js';
 import { parseBog } from '../../../lib/bog/index.js';
 
@@ -31,6 +31,17 @@ test('a job dir holding an apikey (viewer BOG) is 0700, its BOG, submit file and
   const a = await prepareJobDir(dir, 'aswamp_ABCDEF01-2345-6789-ABCD-EF0123456789', U, { execrunid: U }, 'queue\n', false);
   expect(statSync(a.dir).mode & 0o777).toBe(0o755);
   expect(statSync(join(a.dir, `${U}.bog`)).mode & 0o777).toBe(0o644);
+});
+
+test('in a setgid run dir (the two-account shape) a secret stays in the group: dir 2770, files 0640; queued BOGs too', async () => {
+  chmodSync(dir, 0o2770);
+  const v = await prepareJobDir(dir, 'vswamp_ABCDEF01-2345-6789-ABCD-EF0123456789', U, { execrunid: U, apikey: 'SECRET-KEY' }, 'queue\n', false);
+  expect(statSync(v.dir).mode & 0o7777).toBe(0o2770);
+  for (const f of [`${U}.bog`, `${U}.sub`, v.bundle]) expect(statSync(join(v.dir, f)).mode & 0o777).toBe(0o640);
+  writeQueuedBog(dir, `vrun_${U}_CodeDX`, { execrunid: U, apikey: 'SECRET-KEY' });
+  expect(statSync(join(dir, `vrun_${U}_CodeDX.bog`)).mode & 0o777).toBe(0o640);
+  expect(jobModes({ apikey: '' }, true)).toEqual({ file: 0o644, dir: 0o775 });
+  expect(jobModes({ vm_password: 'p' }, false)).toEqual({ file: 0o600, dir: 0o700 });
 });
 
 test('queue listing: ids with a BOG or a state, no temp files, no viewer BOGs', () => {
