@@ -69,10 +69,13 @@ test: deps typecheck check-cycles services
 	  node scripts/test-summary.mjs build/test-results/unit.json build/test-results/integration.json; \
 	  exit $$(( u || i ))
 
-# the end-to-end tests of the multi-host facility: the topology is started once (idempotent) and the
-# test file runs against it (~20 s once up; ~1 min with a first start)
+# the end-to-end tests of the multi-host facility, then the same tests against SWAMP-in-a-Box in
+# production's shape (mh.sh up-sib: one namespaced host, mariadbd as mysql, jobs owned by the service
+# account through its token); both are started once (idempotent); ~1 min once up
 test-multihost: services-multihost
+	services/multihost/mh.sh up-sib
 	$(JEST) --ci --selectProjects multihost --runInBand
+	SWAMP_MH_SHAPE=sib $(JEST) --ci --selectProjects multihost --runInBand
 
 demo: services
 	scripts/demo.sh

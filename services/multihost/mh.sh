@@ -18,6 +18,9 @@
 # Design and settings: docs/deployment.md.
 #
 #   mh.sh up          build the topology and start everything (idempotent: a running host is kept)
+#   mh.sh up-sib      SWAMP-in-a-Box in production's shape: one more namespaced host `sib` (10.231.17.7)
+#                     with every HTCondor role, MariaDB as mysql, the programs from make install, no
+#                     spooling; jobs owned by the service account through the same token
 #   mh.sh down        stop the daemons and mariadbd, remove namespaces and the bridge (keeps files)
 #   mh.sh status      what runs where
 #   mh.sh env         export lines for tests (SWAMP_MH_*)
@@ -47,7 +50,7 @@ CONDOR_HOSTS="cm submit exec1 exec2"
 
 die() { echo "mh.sh: $*" >&2; exit 1; }
 step() { echo "== $(date +%T) $*" >&2; }
-ip_of() { case $1 in data) echo $NET.2 ;; submit) echo $NET.3 ;; cm) echo $NET.4 ;; exec1) echo $NET.5 ;; exec2) echo $NET.6 ;; admin) echo $NET.1 ;; *) die "unknown host $1" ;; esac; }
+ip_of() { case $1 in data) echo $NET.2 ;; submit) echo $NET.3 ;; cm) echo $NET.4 ;; exec1) echo $NET.5 ;; exec2) echo $NET.6 ;; sib) echo $NET.7 ;; admin) echo $NET.1 ;; *) die "unknown host $1" ;; esac; }
 ns_of() { echo "swmh-$1"; }
 fqdn() { echo "$1.$DOMAIN"; }
 pidfile_of() { echo "$B/$1/upper/var/lib/swamp-host/run/condor_master.pid"; }
@@ -93,7 +96,7 @@ network() {
 hosts_file() {
   local h
   echo "127.0.0.1 localhost"
-  for h in admin data $CONDOR_HOSTS; do echo "$(ip_of "$h") $(fqdn "$h") $h"; done
+  for h in admin data $CONDOR_HOSTS sib; do echo "$(ip_of "$h") $(fqdn "$h") $h"; done
 }
 
 # ---- keys and tokens ---------------------------------------------------------------------------------
@@ -124,9 +127,18 @@ layout() {
   chmod 0600 "$B/secrets/exec-db.password"
 }
 
+layout_sib() {
+  dvars sib
+  install -d -m 0755 "$D" "$DINST" "$DPREFIX" "$DPREFIX/bin" "$DPREFIX/etc" "$DVAR" "$DSHARED" "$DSHARED/working" "$DSHARED/store"
+  install -d -m 2775 -o "$SVC" -g "$GRP" "$DSHARED/working/results" "$DSHARED/outgoing" "$DSHARED/projects"
+  install -d -m 2770 -o "$SVC" -g "$GRP" "$DRUN"
+  install -d -m 01777 "$DLOG"
+}
+
 # ---- HTCondor host roots -------------------------------------------------------------------------------
 condor_config() {
-  local h=$1 ip; ip=$(ip_of "$h")
+  local h=$1 ip cmip; ip=$(ip_of "$h"); cmip=$(ip_of cm)
+  [ "$h" = sib ] && cmip=$ip
   cat <<EOF
 # $h.$DOMAIN: written by services/multihost/mh.sh (does not include the chroot's config.d)
 RELEASE_DIR = /usr
@@ -147,7 +159,7 @@ HISTORY = \$(SPOOL)/history
 NETWORK_INTERFACE = $ip
 BIND_ALL_INTERFACES = False
 ENABLE_IPV6 = False
-CONDOR_HOST = $(ip_of cm)
+CONDOR_HOST = $cmip
 UID_DOMAIN = $POOL_DOMAIN
 FILESYSTEM_DOMAIN = $POOL_DOMAIN
 TRUST_DOMAIN = $POOL_DOMAIN
@@ -192,6 +204,17 @@ ALLOW_DAEMON = \$(ALLOW_DAEMON) $SVC@$POOL_DOMAIN
 EOF
     ;;
     submit) echo "use ROLE: Submit" ;;
+    sib) cat <<EOF
+# SWAMP-in-a-Box: every role on one host
+use ROLE: CentralManager
+use ROLE: Submit
+use ROLE: Execute
+NUM_CPUS = 4
+ALLOW_DAEMON = \$(ALLOW_DAEMON) $SVC@$POOL_DOMAIN
+SWAMP_LocalPool = True
+STARTD_ATTRS = \$(STARTD_ATTRS) SWAMP_LocalPool
+EOF
+    ;;
     exec*) cat <<EOF
 use ROLE: Execute
 NUM_CPUS = 4
@@ -250,6 +273,20 @@ prepare_root() {
   grep -v "^$GRP:" "$LOWER/etc/group" > "$u/etc/group"; echo "$GRP:x:$gid:" >> "$u/etc/group"
   chmod 0644 "$u/etc/passwd" "$u/etc/group"
   install -m 0600 "$B/secrets/POOL" "$u/etc/condor/passwords.d/POOL"
+  if [ "$h" = sib ]; then
+    dvars sib
+    install -m 0600 -o "$SVC" -g "$GRP" "$B/secrets/$SVC.token" "$u/etc/condor/tokens.d/$SVC"
+    install -d -m 0755 "$u$DPREFIX" "$u$DVAR" "$u/var/lib/$SVC"
+    chown "$SVC:$GRP" "$u/var/lib/$SVC"
+    # swamp.conf's htcondor_root as the hooks see it in here: the root's own tools and config
+    install -d -m 0755 "$u$D/htcondor/bin" "$u$D/htcondor/etc"
+    local t b
+    for t in condor_submit condor_q condor_rm condor_history condor_status condor_advertise condor_wait condor_config_val; do
+      b=/usr/bin/$t; [ -x "$LOWER$b" ] || b=/usr/sbin/$t
+      ln -sfn "$b" "$u$D/htcondor/bin/$t"
+    done
+    ln -sfn /etc/condor/condor_config "$u$D/htcondor/etc/condor_config"
+  fi
   case $h in exec*)
     # the hooks (as the service account) advertise status ads and query the queue with its token
     install -m 0600 -o "$SVC" -g "$GRP" "$B/secrets/$SVC.token" "$u/etc/condor/tokens.d/$SVC"
@@ -272,6 +309,12 @@ host_init() {
   mount -t sysfs sysfs "$r/sys"
   mount --rbind /dev "$r/dev"
   mount -t tmpfs -o mode=1777 tmpfs "$r/tmp"
+  if [ "$h" = sib ]; then
+    # one host: the schedd reads the run dir, the hooks see the same installed tree and directories
+    dvars sib
+    mount --bind "$DPREFIX" "$r$DPREFIX"; mount -o remount,bind,ro "$r$DPREFIX"
+    mount --bind "$DVAR" "$r$DVAR"
+  fi
   case $h in exec*)
     mount --bind "$PREFIX_DIR/bin" "$r$PREFIX_DIR/bin"; mount -o remount,bind,ro "$r$PREFIX_DIR/bin"
     mount --bind "$SHARED" "$r$SHARED"
@@ -291,9 +334,21 @@ start_host() {
   ip netns exec "$(ns_of "$h")" unshare --uts --mount --propagation private "$0" __host_init "$h"
 }
 
+# The data side of a shape: `data` (facility) or `sib` (one host: data side and every HTCondor role).
+dvars() {
+  DH=$1; D=$B/$1
+  if [ "$1" = sib ]; then
+    DINST=$B/sib-inst; DVAR=$B/sib/var; DSHARED=$DVAR/swamp; DRUN=$DVAR/run; DLOG=$DVAR/log; DCM=$(ip_of sib); DSIBFLAG=yes
+  else
+    DINST=$INST; DVAR=; DSHARED=$SHARED; DRUN=$B/data/run; DLOG=$B/data/log; DCM=$(ip_of cm); DSIBFLAG=no
+  fi
+  DPREFIX=$DINST/opt/swamp
+}
+
 # ---- the data host --------------------------------------------------------------------------------------
 data_host() {
-  local d=$B/data
+  dvars "$1"
+  local d=$D
   install -d -m 0755 "$d" "$d/htcondor" "$d/htcondor/bin" "$d/htcondor/etc"
   # The service account's token, one copy per OS user that may hand work over: the mysqld user (its
   # programs), the service account (drain timer) and root (admins). HTCondor reads a token only
@@ -307,9 +362,9 @@ data_host() {
   done
   cat > "$d/htcondor/etc/condor_config" <<EOF
 # HTCondor client config of the data host (no daemons here); written by mh.sh
-CONDOR_HOST = $(ip_of cm)
+CONDOR_HOST = $DCM
 COLLECTOR_HOST = \$(CONDOR_HOST)
-NETWORK_INTERFACE = $(ip_of data)
+NETWORK_INTERFACE = $(ip_of "$DH")
 BIND_ALL_INTERFACES = False
 ENABLE_IPV6 = False
 UID_DOMAIN = $POOL_DOMAIN
@@ -326,6 +381,8 @@ CONDOR_Q_ONLY_MY_JOBS = False
 # the machine has no "condor" account; the tools want one
 CONDOR_IDS = $(chroot_ids)
 EOF
+  # SiB: the schedd's address file is inside its root, not here; the collector names it instead
+  [ "$DH" = sib ] && echo "SCHEDD_HOST = $(fqdn sib)" >> "$d/htcondor/etc/condor_config"
   cat > "$d/htcondor/bin/condor-native" <<EOF
 #!/bin/sh
 # An HTCondor tool of the chroot, run natively (any uid) with the data host's client config.
@@ -340,41 +397,43 @@ EOF
     ln -sfn condor-native "$d/htcondor/bin/$t"
   done
   # the same tools for root in the root namespace (admin, tests): run on the data host
-  install -d -m 0700 "$B/admin/bin"
+  install -d -m 0700 "$d/admin-bin"
   printf '#!/bin/sh\n# an HTCondor tool run on the data host (as the caller, with its token)\nexec ip netns exec %s %s/htcondor/bin/"${0##*/}" "$@"\n' \
-    "$(ns_of data)" "$d" > "$B/admin/bin/condor-on-data"
-  chmod 0755 "$B/admin/bin/condor-on-data"
-  for t in "$d"/htcondor/bin/condor_*; do ln -sfn condor-on-data "$B/admin/bin/${t##*/}"; done
+    "$(ns_of "$DH")" "$d" > "$d/admin-bin/condor-on-data"
+  chmod 0755 "$d/admin-bin/condor-on-data"
+  for t in "$d"/htcondor/bin/condor_*; do ln -sfn condor-on-data "$d/admin-bin/${t##*/}"; done
   # our programs as `make install` lays them out (DESTDIR=$INST); the legacy names stay inside $INST
   [ -x "$PROJECT/dist/bin/swamp" ] || die "dist/bin/swamp missing: make build"
-  if ! cmp -s "$PROJECT/dist/bin/swamp" "$PREFIX_DIR/bin/swamp" 2>/dev/null; then
+  if ! cmp -s "$PROJECT/dist/bin/swamp" "$DPREFIX/bin/swamp" 2>/dev/null; then
     # with the local platform's simulated machines: the only machines that run here
-    WITH_SIMULATOR=1 "$PROJECT/scripts/install.sh" "$INST" /opt/swamp "/usr/local/bin" >/dev/null 2>&1 || die "make install DESTDIR=$INST failed"
+    WITH_SIMULATOR=1 "$PROJECT/scripts/install.sh" "$DINST" /opt/swamp "/usr/local/bin" >/dev/null 2>&1 || die "make install DESTDIR=$DINST failed"
   fi
   # mariadbd (as $DBU) in the data host's namespaces; its programs inherit them
-  local ns; ns=$(ns_of data)
-  SWAMP_DB_DIR=$d/mariadb SWAMP_DB_PORT=$DB_PORT SWAMP_BIN_DIR=$PREFIX_DIR/bin SWAMP_DB_BIND=0.0.0.0 \
-    SWAMP_DB_OS_USER=$DBU ip netns exec "$ns" unshare --uts "$0" __data_db
+  local ns; ns=$(ns_of "$DH")
+  SWAMP_DB_DIR=$d/mariadb SWAMP_DB_PORT=$DB_PORT SWAMP_BIN_DIR=$DPREFIX/bin SWAMP_DB_BIND=0.0.0.0 \
+    SWAMP_DB_OS_USER=$DBU ip netns exec "$ns" unshare --uts "$0" __data_db "$DH"
   local pw; pw=$(cat "$d/mariadb/swamp.password")
-  cat > "$PREFIX_DIR/etc/swamp.conf.new" <<EOF
-# swamp.conf of the data host (the programs the DB calls); written by mh.sh
-SWAMPState = ON
-SWAMP-in-a-Box = no
-swampDir = $PREFIX_DIR
-logDir = $d/log
-runDir = $d/run
-binDir = $PREFIX_DIR/bin
-resultsFolder = $SHARED/working/results/
-outgoingFolder = $SHARED/outgoing/
-projectsFolder = $SHARED/projects/
-htcondor_root = $d/htcondor
-htcondor_collector_host = $(ip_of cm)
+  local pool=""
+  [ "$DH" = sib ] || pool="htcondor_collector_host = $(ip_of cm)
 htcondor_condor_manager = $(ip_of cm)
-htcondor_submit_node = $(fqdn submit)
+htcondor_submit_node = $(fqdn submit)"
+  cat > "$DPREFIX/etc/swamp.conf.new" <<EOF
+# swamp.conf of the $DH host (the programs the DB calls; SiB: the hooks too); written by mh.sh
+SWAMPState = ON
+SWAMP-in-a-Box = $DSIBFLAG
+swampDir = $DPREFIX
+logDir = $DLOG
+runDir = $DRUN
+binDir = $DPREFIX/bin
+resultsFolder = $DSHARED/working/results/
+outgoingFolder = $DSHARED/outgoing/
+projectsFolder = $DSHARED/projects/
+htcondor_root = $d/htcondor
+$pool
 htcondor_job_owner = $SVC
 preferred_platform_type = local
-platformImagesDir = $SHARED/platforms/images
-dockerImagesFile = $PREFIX_DIR/etc/swamp_docker_images.txt
+platformImagesDir = $DSHARED/platforms/images
+dockerImagesFile = $DPREFIX/etc/swamp_docker_images.txt
 master.viewer = codedx-3.5.5-viewer
 master.viewer.type = local
 htcondor_assessment_max_retries = 2
@@ -388,13 +447,13 @@ useMongoDB = no
 vmip_lookup_attempts = 50
 vmip_lookup_sleep = 1
 EOF
-  chown "root:$GRP" "$PREFIX_DIR/etc/swamp.conf.new"; chmod 0640 "$PREFIX_DIR/etc/swamp.conf.new"
-  mv -f "$PREFIX_DIR/etc/swamp.conf.new" "$PREFIX_DIR/etc/swamp.conf"
+  chown "root:$GRP" "$DPREFIX/etc/swamp.conf.new"; chmod 0640 "$DPREFIX/etc/swamp.conf.new"
+  mv -f "$DPREFIX/etc/swamp.conf.new" "$DPREFIX/etc/swamp.conf"
 }
 
 # Runs in the data host's namespaces: host name, then mariadbd through services/mariadb/db.sh.
 data_db() {
-  hostname "$(fqdn data)"
+  hostname "$(fqdn "$1")"
   "$PROJECT/services/mariadb/db.sh" start >&2
   local ep; ep=$(cat "$B/secrets/exec-db.password")
   # the execute hosts' hooks: their own account, from the facility's network only
@@ -447,9 +506,10 @@ stop_all() {
     fi
     rm -f "$(pidfile_of "$h")"
   done
-  if [ -f "$B/data/mariadb/my.cnf" ]; then
-    SWAMP_DB_DIR=$B/data/mariadb SWAMP_DB_PORT=$DB_PORT ip netns exec "$(ns_of data)" "$PROJECT/services/mariadb/db.sh" stop 2>/dev/null || true
-  fi
+  for h in data sib; do
+    [ -f "$B/$h/mariadb/my.cnf" ] && ip netns list | grep -q "^$(ns_of "$h")\b" || continue
+    SWAMP_DB_DIR=$B/$h/mariadb SWAMP_DB_PORT=$DB_PORT ip netns exec "$(ns_of "$h")" "$PROJECT/services/mariadb/db.sh" stop 2>/dev/null || true
+  done
   for h in data $CONDOR_HOSTS; do ip netns del "$(ns_of "$h")" 2>/dev/null || true; ip link del "vh-$h" 2>/dev/null || true; done
   ip link del "$BR" 2>/dev/null || true
 }
@@ -470,13 +530,46 @@ export SWAMP_MH_DB_OS_USER='$DBU'
 export SWAMP_MH_PREFIX='$PREFIX_DIR'
 export SWAMP_MH_RESULTS='$SHARED/working/results'
 export SWAMP_MH_SCRIPT='$0'
-export SWAMP_MH_TOOLS='$B/admin/bin'
+export SWAMP_MH_TOOLS='$B/data/admin-bin'
 EOF
   chmod 0600 "$B/env"
 }
 
+write_env_sib() {
+  dvars sib
+  cat > "$D/env" <<EOF
+# generated by services/multihost/mh.sh up-sib: SWAMP-in-a-Box in production's shape
+export SWAMP_MH_DIR='$B'
+export SWAMP_MH_SHAPE=sib
+export SWAMP_MH_TOOLS='$D/admin-bin'
+export SWAMP_MH_DB_PORT='$DB_PORT'
+export SWAMP_MH_DB_PASSWORD='$(cat "$D/mariadb/swamp.password")'
+export SWAMP_MH_DB_SOCKET='$(sed -n 's/^socket *= *//p' "$D/mariadb/my.cnf" | head -1)'
+export SWAMP_MH_SERVICE_USER='$SVC'
+export SWAMP_MH_DB_OS_USER='$DBU'
+export SWAMP_MH_PREFIX='$DPREFIX'
+export SWAMP_MH_SHARED='$DSHARED'
+export SWAMP_MH_LOG='$DLOG'
+EOF
+  chmod 0600 "$D/env"
+}
+
 cmd=${1:-}
 case $cmd in
+up-sib)
+  [ "$(id -u)" = 0 ] || die "must run as root"
+  [ -x "$LOWER/usr/sbin/condor_master" ] || die "HTCondor chroot missing: run services/condor/setup.sh (make services) first"
+  install -d -m 0755 "$B"
+  CONDOR_HOSTS=sib
+  accounts; network; secrets; layout_sib
+  start_host sib
+  data_host sib
+  i=0; until [ "$("$B/sib/admin-bin/condor_status" -af Name 2>/dev/null | grep -c '^slot')" -ge 1 ] &&
+    "$B/sib/admin-bin/condor_q" -totals >/dev/null 2>&1; do
+    i=$((i + 1)); [ $i -gt 300 ] && die "SiB pool did not come up in 60 s"; sleep 0.2; done
+  write_env_sib
+  step "SiB (production shape) up; environment in $B/sib/env"
+  ;;
 up)
   [ "$(id -u)" = 0 ] || die "must run as root"
   [ -x "$LOWER/usr/sbin/condor_master" ] || die "HTCondor chroot missing: run services/condor/setup.sh (make services) first"
@@ -484,12 +577,12 @@ up)
   install -d -m 0755 "$B"
   accounts; network; secrets; layout
   for h in $CONDOR_HOSTS; do start_host "$h"; done
-  data_host
+  data_host data
   wait_pool
   write_env
   step "facility up in $(echo "$(date +%s.%N) - $t0" | bc 2>/dev/null || echo '?') s; environment in $B/env"
   ;;
-down) stop_all; echo "multihost down" >&2 ;;
+down) CONDOR_HOSTS="$CONDOR_HOSTS sib"; stop_all; echo "multihost down" >&2 ;;
 status)
   for h in $CONDOR_HOSTS; do if p=$(master_pid "$h"); then echo "$h: condor_master $p"; else echo "$h: down"; fi; done
   data_tool root condor_status -any -af MyType Name || true
@@ -498,6 +591,6 @@ env) cat "$B/env" ;;
 exec) shift; host_exec "$@" ;;
 data-tool) shift; data_tool "${SWAMP_MH_AS:-$DBU}" "$@" ;;
 __host_init) host_init "$2" ;;
-__data_db) data_db ;;
+__data_db) data_db "$2" ;;
 *) echo "usage: $0 up|down|status|env|exec HOST CMD...|data-tool TOOL ARGS..." >&2; exit 2 ;;
 esac

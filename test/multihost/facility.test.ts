@@ -5,6 +5,10 @@
  * IDTOKEN (input spooled), the job and its hooks run on `exec1`/`exec2` as the service account, the
  * hooks write results to the shared file system and the DB with their own account, and the status ads
  * reach the collector on `cm`, read here from the data host.
+ *
+ * With SWAMP_MH_SHAPE=sib the same tests run against SWAMP-in-a-Box in production's shape
+ * (`mh.sh up-sib`): one host with every HTCondor role and MariaDB (as `mysql`), no spooling, jobs
+ * owned by the service account through the same token.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -20,17 +24,24 @@ import { seedAssessmentResult, seedAssessmentRun } from '../integration/helpers/
 jest.setTimeout(300_000);
 
 const MH_DIR = process.env.SWAMP_MH_DIR ?? '/var/lib/swamp-mh';
-const env = parseEnvLines(readFileSync(join(MH_DIR, 'env'), 'utf8'));
+const SIB = process.env.SWAMP_MH_SHAPE === 'sib';
+const ENV_FILE = join(MH_DIR, ...(SIB ? ['sib', 'env'] : ['env']));
+const env = parseEnvLines(readFileSync(ENV_FILE, 'utf8'));
 const need = (k: string): string => {
   const v = env[k];
-  if (v === undefined) throw new Error(`${k} missing from ${MH_DIR}/env: run make services-multihost`);
+  if (v === undefined) throw new Error(`${k} missing from ${ENV_FILE}: run make services-multihost`);
   return v;
 };
 /** HTCondor tools run on the data host (root's copy of the service account's token). */
-const queue: HTCondorContext = { toolDir: need('SWAMP_MH_TOOLS'), schedd: need('SWAMP_MH_SCHEDD'), pool: need('SWAMP_MH_CM') };
-const collector: HTCondorContext = { toolDir: need('SWAMP_MH_TOOLS'), pool: need('SWAMP_MH_CM') };
+const queue: HTCondorContext = SIB ? { toolDir: need('SWAMP_MH_TOOLS') } : { toolDir: need('SWAMP_MH_TOOLS'), schedd: need('SWAMP_MH_SCHEDD'), pool: need('SWAMP_MH_CM') };
+const collector: HTCondorContext = SIB ? { toolDir: need('SWAMP_MH_TOOLS') } : { toolDir: need('SWAMP_MH_TOOLS'), pool: need('SWAMP_MH_CM') };
 const SERVICE_USER = need('SWAMP_MH_SERVICE_USER');
-const LOG_DIR = join(MH_DIR, 'data', 'log');
+const LOG_DIR = SIB ? need('SWAMP_MH_LOG') : join(MH_DIR, 'data', 'log');
+/** The facility's shared file system (SiB: the host's own directories). */
+const SHARED = SIB ? need('SWAMP_MH_SHARED') : join(MH_DIR, 'shared');
+const EXEC_HOST = SIB ? /@sib\.swamp-mh\.test$/ : /@exec[12]\.swamp-mh\.test$/;
+/** Where the hooks of a job that ran on `host` log. */
+const hookLogDir = (host: string): string => (SIB ? LOG_DIR : join(MH_DIR, host, 'upper', 'var', 'log', 'swamp'));
 
 let db: Db;
 const ids: string[] = [];
@@ -70,7 +81,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
 /** A run whose tool tells the local machine `machineConf` (see test/integration/hooks/e2e.test.ts). */
 async function seedRun(machineConf: string): Promise<{ id: string; project: string }> {
   // on the shared file system: PreAssessment on the execute host copies them (legacy /swamp/store)
-  const base = await mkdtemp(join(MH_DIR, 'shared', 'store', 'run-'));
+  const base = await mkdtemp(join(SHARED, 'store', 'run-'));
   await chmod(base, 0o755);
   dirs.push(base);
   const pkg = join(base, 'snappy-c-1.0.tar.gz');
@@ -137,15 +148,15 @@ test('an assessment launched by CALL on the data host runs on an execute host as
   );
   const ms = Date.now() - t0;
   const launched = logLines('launchassessment.log').find((l) => l.msg === 'launch finished' && l.execrunid === id);
-  process.stderr.write(`MEASURE multihost CALL->Finished: ${ms} ms; job ${JSON.stringify(hist)}; launch HTCondor calls ${JSON.stringify(launched?.htcondorCalls)}\n`);
+  process.stderr.write(`MEASURE ${SIB ? 'sib (production shape)' : 'multihost'} CALL->Finished: ${ms} ms; job ${JSON.stringify(hist)}; launch HTCondor calls ${JSON.stringify(launched?.htcondorCalls)}\n`);
   expect(hist).toMatchObject({ JobStatus: 4, Owner: SERVICE_USER, NumJobStarts: 1 });
   // the hooks are told the job's real owner (htcondor_job_owner), not the mysqld user
   expect(String(hist.PreArguments).split(' ')[2]).toBe(SERVICE_USER);
-  expect(String(hist.LastRemoteHost)).toMatch(/@exec[12]\.swamp-mh\.test$/);
+  expect(String(hist.LastRemoteHost)).toMatch(EXEC_HOST);
   expect(await runRow(id)).toMatchObject({ status: 'Finished', complete_flag: 1 });
   // both hooks ran and succeeded on the execute host (their log is local to it)
-  const host = String(hist.LastRemoteHost).replace(/^.*@(exec[12])\..*$/, '$1');
-  const hookLog = readFileSync(join(MH_DIR, host, 'upper', 'var', 'log', 'swamp', `${id}_${String(launched?.clusterId)}.log`), 'utf8');
+  const host = String(hist.LastRemoteHost).replace(/^.*@([a-z0-9]+)\..*$/, '$1');
+  const hookLog = readFileSync(join(hookLogDir(host), `${id}_${String(launched?.clusterId)}.log`), 'utf8');
   expect(hookLog).toContain('HTCondor jobhook PreAssessment exit result: 0');
   expect(hookLog).toContain('HTCondor jobhook PostAssessment exit result: 0');
   // the status ads reached the collector on cm and are read from the data host
@@ -153,7 +164,7 @@ test('an assessment launched by CALL on the data host runs on an execute host as
   const res = await db.select<{ file_path: string }>('SELECT file_path FROM assessment.assessment_result WHERE execution_record_uuid = ?', [id]);
   expect(res).toHaveLength(1);
   // written by the hook on the execute host, into the shared file system, as the service account
-  expect(res[0]?.file_path.startsWith(join(MH_DIR, 'shared'))).toBe(true);
+  expect(res[0]?.file_path.startsWith(SHARED)).toBe(true);
   expect(await readFile(res[0]?.file_path as string, 'utf8')).toContain('<AnalyzerReport');
 });
 
@@ -165,7 +176,7 @@ test('kill_assessment_run removes a running assessment on an execute host', asyn
   await db.execute('CALL assessment.kill_assessment_run(?, ?, @rs)', [id, '1']);
   expect((await db.select<{ rs: string }>('SELECT @rs AS rs'))[0]?.rs).toBe('SUCCESS');
   const done = await waitFor('the kill worker', async () => logLines('killjob.log').find((l) => l.msg === 'kill finished' && l.runid === id), 200_000, 250);
-  process.stderr.write(`MEASURE multihost kill: ${Date.now() - t0} ms, ${JSON.stringify(done)}\n`);
+  process.stderr.write(`MEASURE ${SIB ? 'sib (production shape)' : 'multihost'} kill: ${Date.now() - t0} ms, ${JSON.stringify(done)}\n`);
   expect(done.outcome).toBe('terminated');
   const hist = await queryHistory(queue, { constraint: swampIdConstraint(id), attributes: HISTORY_ATTRS, limit: 1 });
   expect(hist[0]).toMatchObject({ JobStatus: 3, Owner: SERVICE_USER });
@@ -188,7 +199,8 @@ test('a CodeDX viewer launches on an execute host, is found again by the next la
   const run = await seedAssessmentRun(db, { packageName: 'zlib' });
   const id = `vrun_${run.projectUuid}_CodeDX`;
   vruns.push(id);
-  const store = await mkdtemp(join(MH_DIR, 'shared', 'store', 'viewer-'));
+  // (launch_viewer's destination path is a VARCHAR(45): a short name)
+  const store = await mkdtemp(join(SHARED, 'v-'));
   await chmod(store, 0o1777);
   dirs.push(store);
   const uuid = await seedAssessmentResult(db, run);
@@ -204,12 +216,12 @@ test('a CodeDX viewer launches on an execute host, is found again by the next la
     const ad = await viewerAd(id);
     return Number(ad?.SWAMP_vmu_viewer_state) === 2 ? ad : undefined;
   }, 120_000, 250);
-  process.stderr.write(`MEASURE multihost viewer up: ${Date.now() - t0} ms (vm ip ${String(up?.SWAMP_vmu_viewer_vmip)})\n`);
+  process.stderr.write(`MEASURE ${SIB ? 'sib (production shape)' : 'multihost'} viewer up: ${Date.now() - t0} ms (vm ip ${String(up?.SWAMP_vmu_viewer_vmip)})\n`);
   expect(up?.SWAMP_vmu_viewer_instance_uuid).toBe(instance);
   const jobs = await queryQueue(queue, { constraint: isExactly('SWAMP_vrun_execrunuid', id), attributes: ['Owner', 'RemoteHost', 'ClusterId'] });
   expect(jobs).toHaveLength(1);
   expect(jobs[0]).toMatchObject({ Owner: SERVICE_USER });
-  expect(String(jobs[0]?.RemoteHost)).toMatch(/@exec[12]\.swamp-mh\.test$/);
+  expect(String(jobs[0]?.RemoteHost)).toMatch(EXEC_HOST);
 
   // (the results upload is not checked here: the simulated viewer machine serves its API on the
   // execute host's loopback, which the data host cannot reach; a real viewer VM has its own address)
