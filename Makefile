@@ -45,9 +45,9 @@ services-stop:
 	scripts/services.sh down
 
 # the facility in network namespaces (data, submit, cm, exec1, exec2; docs/deployment.md); needs the
-# HTCondor chroot of `make services` and leaves the single-host pool alone
+# HTCondor chroot of `make services` (it does not run its setup: that would reconfigure the shared
+# single-host pool outside the test lock) and leaves the single-host pool alone
 services-multihost: deps build
-	services/condor/setup.sh >/dev/null
 	services/multihost/mh.sh up
 
 services-multihost-stop:
