@@ -7,7 +7,24 @@
 # swamp.conf, the log and run directories, systemd units (and a cron alternative) for the drain and
 # cleanup passes (swampctl cleanup)
 # and a logrotate file. Every installed path is listed in PREFIX/share/swamp-backend/manifest so
-# uninstall removes exactly what install put there (never swamp.conf, logs or run data).
+# uninstall removes exactly what install put there (never swamp.conf, logs, run data, tokens or the
+# accounts).
+#
+# Production's shape (docs/deployment.md): mysqld's user hands work over, the service account owns
+# every job. Install sets the owners, groups and modes that make it work:
+#   SWAMP_USER     the service account (swa-daemon): owns the jobs, runs the drain timer
+#   SWAMP_GROUP    the submit group (swa-submit): the service account (primary group) and mysqld's
+#                  user; group of swamp.conf, the run, log and data directories
+#   MYSQLD_USER    mysqld's OS user (mysql): added to SWAMP_GROUP when it exists
+#   CREATE_ACCOUNTS=1 (default) creates SWAMP_GROUP and SWAMP_USER when missing and adds MYSQLD_USER
+#                  to the group; 0 for DESTDIR/package builds (no account is touched; owners are set
+#                  only for accounts that already exist, a warning names the rest)
+#   DATA_DIRS      the web's shared directories (results, outgoing, projects), made 2775
+#                  SWAMP_USER:SWAMP_GROUP; default /swamp/working/results /swamp/outgoing /swamp/SCAProjects
+#   TOKEN_USERS    the OS users that submit as the service account (default: MYSQLD_USER SWAMP_USER
+#                  root): each gets PREFIX/etc/tokens.d/<user>/ (0700, its own)
+#   SWAMP_TOKEN    a file holding the service account's IDTOKEN: copied 0600 into each user's
+#                  directory (HTCondor reads a token only from a file its reader owns, mode 0600)
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 uninstall=0
@@ -16,9 +33,12 @@ DESTDIR=${1:-}
 PREFIX=${2:-/opt/swamp}
 LEGACY_BINDIR=${3:-/usr/local/bin}
 SWAMP_USER=${SWAMP_USER:-swa-daemon}
-# The group of the log dir: the service account's, which the mysqld account must also be in (its
-# programs log there too): usermod -aG <group> mysql
-SWAMP_GROUP=${SWAMP_GROUP:-$(id -gn "$SWAMP_USER" 2>/dev/null || echo "$SWAMP_USER")}
+SWAMP_GROUP=${SWAMP_GROUP:-swa-submit}
+MYSQLD_USER=${MYSQLD_USER:-mysql}
+CREATE_ACCOUNTS=${CREATE_ACCOUNTS:-1}
+DATA_DIRS=${DATA_DIRS-/swamp/working/results /swamp/outgoing /swamp/SCAProjects}
+TOKEN_USERS=${TOKEN_USERS-$MYSQLD_USER $SWAMP_USER root}
+SWAMP_TOKEN=${SWAMP_TOKEN:-}
 SHARE="$PREFIX/share/swamp-backend"
 MANIFEST="$DESTDIR$SHARE/manifest"
 
@@ -27,7 +47,7 @@ if [ "$uninstall" = 1 ]; then
   # files and links first, then the directories that became empty
   sort -r "$MANIFEST" | while IFS= read -r p; do
     t="$DESTDIR$p"
-    if [ -L "$t" ] || [ -f "$t" ]; then rm -f "$t"; fi
+    if [ -L "$t" ] || [ -f "$t" ]; then rm -f "$t"; elif [ -d "$t" ]; then rmdir "$t" 2>/dev/null || true; fi
   done
   rm -f "$MANIFEST"
   rmdir "$DESTDIR$SHARE" 2>/dev/null || true
@@ -41,18 +61,61 @@ mkdir -p "$DESTDIR$SHARE"
 record() { echo "$1" >> "$MANIFEST.new"; }
 subst() { sed -e "s#@PREFIX@#$PREFIX#g" -e "s#@SWAMP_USER@#$SWAMP_USER#g" -e "s#@SWAMP_GROUP@#$SWAMP_GROUP#g" "$1"; }
 
-install -d -m 0755 "$DESTDIR$PREFIX/bin" "$DESTDIR$PREFIX/etc" "$DESTDIR$LEGACY_BINDIR" "$DESTDIR$SHARE"
-# Logs: 2770, owned by the service account and its group (setgid: new files keep the group); the
-# programs create their files 0640 and open them with O_NOFOLLOW (docs/files.md). Not world-writable:
-# a job owner outside the group can plant nothing there.
-install -d -m 02770 "$DESTDIR$PREFIX/log"
-if id -u "$SWAMP_USER" >/dev/null 2>&1 && getent group "$SWAMP_GROUP" >/dev/null 2>&1; then
-  chown "$SWAMP_USER:$SWAMP_GROUP" "$DESTDIR$PREFIX/log" 2>/dev/null || echo "warning: cannot chown $PREFIX/log to $SWAMP_USER:$SWAMP_GROUP" >&2
-else
-  echo "warning: account $SWAMP_USER or group $SWAMP_GROUP missing: chown $SWAMP_USER:$SWAMP_GROUP $PREFIX/log once they exist" >&2
+# ---- accounts (on this machine, not in DESTDIR) ----------------------------------------------------
+has_user() { id -u "$1" >/dev/null 2>&1; }
+has_group() { getent group "$1" >/dev/null 2>&1; }
+if [ "$CREATE_ACCOUNTS" = 1 ]; then
+  [ "$(id -u)" = 0 ] || { echo "CREATE_ACCOUNTS=1 needs root (or CREATE_ACCOUNTS=0 for a DESTDIR build)" >&2; exit 1; }
+  has_group "$SWAMP_GROUP" || groupadd --system "$SWAMP_GROUP"
+  # no login; a home for HTCondor's and the tools' per-user files
+  has_user "$SWAMP_USER" || useradd --system --gid "$SWAMP_GROUP" --create-home --home-dir "/var/lib/$SWAMP_USER" \
+    --shell /usr/sbin/nologin --comment "SWAMP service account (owns the jobs)" "$SWAMP_USER"
+  for u in "$SWAMP_USER" "$MYSQLD_USER"; do
+    has_user "$u" || continue
+    id -nG "$u" | tr ' ' '\n' | grep -qx "$SWAMP_GROUP" || usermod -aG "$SWAMP_GROUP" "$u"
+  done
+  has_user "$MYSQLD_USER" || echo "note: $MYSQLD_USER does not exist yet: after installing MariaDB, usermod -aG $SWAMP_GROUP $MYSQLD_USER" >&2
 fi
-chmod 02770 "$DESTDIR$PREFIX/log"  # chown clears the setgid bit on some systems
-install -d -m 0775 "$DESTDIR$PREFIX/run"
+# own USER:GROUP PATH...: as root and when both exist; otherwise a warning says what to run later
+own() {
+  o=$1; shift
+  if [ "$(id -u)" = 0 ] && has_user "${o%%:*}" && has_group "${o#*:}"; then chown "$o" "$@"
+  else echo "warning: not owned yet (account missing or not root): chown $o $*" >&2; fi
+}
+
+install -d -m 0755 "$DESTDIR$PREFIX/bin" "$DESTDIR$PREFIX/etc" "$DESTDIR$LEGACY_BINDIR" "$DESTDIR$SHARE"
+# Logs: 2770 service account:submit group (setgid keeps the group on new files): mysqld's programs,
+# the jobs' hooks and the drain all append; nothing world-writable.
+install -d -m 02770 "$DESTDIR$PREFIX/log"
+# Run dir: mysqld's programs write BOGs and job dirs through the group, the drain (service account)
+# relaunches and removes them; setgid keeps every job dir in the group.
+install -d -m 02770 "$DESTDIR$PREFIX/run"
+own "$SWAMP_USER:$SWAMP_GROUP" "$DESTDIR$PREFIX/log" "$DESTDIR$PREFIX/run"
+chmod 02770 "$DESTDIR$PREFIX/log" "$DESTDIR$PREFIX/run"   # chown may clear setgid
+for d in $DATA_DIRS; do
+  install -d -m 02775 "$DESTDIR$d"
+  own "$SWAMP_USER:$SWAMP_GROUP" "$DESTDIR$d"
+  chmod 02775 "$DESTDIR$d"
+done
+# The service account's IDTOKEN: one copy per OS user that submits as it (HTCondor refuses a
+# group-readable token). The client config picks the caller's: SEC_TOKEN_DIRECTORY =
+# PREFIX/etc/tokens.d/$(USERNAME) (share/swamp-backend/htcondor/swamp-tokens.config).
+install -d -m 0755 "$DESTDIR$PREFIX/etc/tokens.d"
+for u in $TOKEN_USERS; do
+  install -d -m 0700 "$DESTDIR$PREFIX/etc/tokens.d/$u"
+  g=$(id -gn "$u" 2>/dev/null || echo "$u")
+  if [ -n "$SWAMP_TOKEN" ]; then
+    install -m 0600 "$SWAMP_TOKEN" "$DESTDIR$PREFIX/etc/tokens.d/$u/$SWAMP_USER"
+    own "$u:$g" "$DESTDIR$PREFIX/etc/tokens.d/$u" "$DESTDIR$PREFIX/etc/tokens.d/$u/$SWAMP_USER"
+  else
+    own "$u:$g" "$DESTDIR$PREFIX/etc/tokens.d/$u"
+  fi
+done
+[ -n "$SWAMP_TOKEN" ] || echo "note: no SWAMP_TOKEN given: put the service account's token (condor_token_create -identity $SWAMP_USER@<UID_DOMAIN>) in $PREFIX/etc/tokens.d/<user>/$SWAMP_USER, 0600 owned by <user>" >&2
+# swamp.conf holds the DB password: 0640 root:submit group (mysqld's programs and the drain read it)
+if [ -f "$DESTDIR$PREFIX/etc/swamp.conf" ]; then
+  own "root:$SWAMP_GROUP" "$DESTDIR$PREFIX/etc/swamp.conf"; chmod 0640 "$DESTDIR$PREFIX/etc/swamp.conf"
+fi
 install -m 0755 "$ROOT/dist/bin/swamp" "$DESTDIR$PREFIX/bin/swamp"; record "$PREFIX/bin/swamp"
 # The local platform's machines are simulators (canned SCARF result, scripted events) for tests and
 # the demo: installed only when asked for with WITH_SIMULATOR=1.
@@ -81,6 +144,9 @@ if [ -f "$ROOT/build/plugin/sys_udf.so" ]; then
 fi
 # 0640: the real swamp.conf made from it holds the DB password (root:<group of the service accounts>)
 install -m 0640 "$ROOT/packaging/swamp.conf.example" "$DESTDIR$PREFIX/etc/swamp.conf.example"; record "$PREFIX/etc/swamp.conf.example"
+install -d -m 0755 "$DESTDIR$SHARE/htcondor"
+subst "$ROOT/packaging/htcondor/swamp-tokens.config" > "$DESTDIR$SHARE/htcondor/swamp-tokens.config"
+chmod 0644 "$DESTDIR$SHARE/htcondor/swamp-tokens.config"; record "$SHARE/htcondor/swamp-tokens.config"; record "$SHARE/htcondor"
 install -d -m 0755 "$DESTDIR/etc/systemd/system" "$DESTDIR/etc/logrotate.d" "$DESTDIR$SHARE/cron"
 for u in swamp-drain.service swamp-drain.timer swamp-cleanup.service swamp-cleanup.timer; do
   subst "$ROOT/packaging/systemd/$u" > "$DESTDIR/etc/systemd/system/$u"; chmod 0644 "$DESTDIR/etc/systemd/system/$u"

@@ -13,7 +13,8 @@ let dest = '';
 
 beforeAll(() => {
   dest = mkdtempSync(join(tmpdir(), 'swamp-install-'));
-  execFileSync('make', ['--no-print-directory', 'install', `DESTDIR=${dest}`, `PREFIX=${PREFIX}`, 'LEGACY_BINDIR=/usr/local/bin', 'SWAMP_USER=swamp'], {
+  // a DESTDIR build: no account created (the owners are checked in production's shape, test/multihost)
+  execFileSync('make', ['--no-print-directory', 'install', `DESTDIR=${dest}`, `PREFIX=${PREFIX}`, 'LEGACY_BINDIR=/usr/local/bin', 'SWAMP_USER=swamp', 'CREATE_ACCOUNTS=0', 'TOKEN_USERS=mysqlx swamp'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
     timeout: 300_000,
@@ -40,7 +41,7 @@ test('the binary, every program name and the legacy names are installed', () => 
 test('make install WITH_SIMULATOR=1 adds the simulated machines, which say what they are', () => {
   const sim = mkdtempSync(join(tmpdir(), 'swamp-install-sim-'));
   try {
-    execFileSync('make', ['--no-print-directory', 'install', `DESTDIR=${sim}`, `PREFIX=${PREFIX}`, 'LEGACY_BINDIR=/usr/local/bin', 'WITH_SIMULATOR=1'], {
+    execFileSync('make', ['--no-print-directory', 'install', `DESTDIR=${sim}`, `PREFIX=${PREFIX}`, 'LEGACY_BINDIR=/usr/local/bin', 'WITH_SIMULATOR=1', 'CREATE_ACCOUNTS=0'], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
       timeout: 300_000,
@@ -56,11 +57,15 @@ test('make install WITH_SIMULATOR=1 adds the simulated machines, which say what 
   }
 }, 320_000);
 
-test('log dir is group-owned, setgid and not world-writable (2770); run dir group-writable', () => {
-  const log = statSync(join(dest, PREFIX, 'log'));
-  expect(log.mode & 0o7777).toBe(0o2770);
-  expect(log.uid).toBe(Number(execFileSync('id', ['-u', 'swamp'], { encoding: 'utf8' }).trim()));
-  expect(statSync(join(dest, PREFIX, 'run')).mode & 0o777).toBe(0o775);
+test('log and run dirs 2770 (the submit group, setgid), data dirs 2775, one 0700 token dir per submitting user', () => {
+  const mode = (p: string): number => statSync(join(dest, p)).mode & 0o7777;
+  expect(mode(`${PREFIX}/log`)).toBe(0o2770);
+  expect(mode(`${PREFIX}/run`)).toBe(0o2770);
+  for (const d of ['/swamp/working/results', '/swamp/outgoing', '/swamp/SCAProjects']) expect(mode(d)).toBe(0o2775);
+  expect(mode(`${PREFIX}/etc/tokens.d`)).toBe(0o755);
+  for (const u of ['mysqlx', 'swamp']) expect(mode(`${PREFIX}/etc/tokens.d/${u}`)).toBe(0o700);
+  // the HTCondor client settings that pick each user's token copy
+  expect(readFileSync(join(dest, PREFIX, 'share/swamp-backend/htcondor/swamp-tokens.config'), 'utf8')).toContain(`SEC_TOKEN_DIRECTORY = ${PREFIX}/etc/tokens.d/$(USERNAME)`);
 });
 
 test('systemd units, cron alternative, logrotate and example config carry the prefix', () => {
