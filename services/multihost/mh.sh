@@ -127,12 +127,11 @@ layout() {
   chmod 0600 "$B/secrets/exec-db.password"
 }
 
+# SiB: owners, groups and modes of the run, log, data and token directories come from make install
+# (install_sib); only the package store of the test is made here.
 layout_sib() {
   dvars sib
-  install -d -m 0755 "$D" "$DINST" "$DPREFIX" "$DPREFIX/bin" "$DPREFIX/etc" "$DVAR" "$DSHARED" "$DSHARED/working" "$DSHARED/store"
-  install -d -m 2775 -o "$SVC" -g "$GRP" "$DSHARED/working/results" "$DSHARED/outgoing" "$DSHARED/projects"
-  install -d -m 2770 -o "$SVC" -g "$GRP" "$DRUN"
-  install -d -m 01777 "$DLOG"
+  install -d -m 0755 "$D" "$DINST" "$DSHARED" "$DSHARED/store"
 }
 
 # ---- HTCondor host roots -------------------------------------------------------------------------------
@@ -276,7 +275,7 @@ prepare_root() {
   if [ "$h" = sib ]; then
     dvars sib
     install -m 0600 -o "$SVC" -g "$GRP" "$B/secrets/$SVC.token" "$u/etc/condor/tokens.d/$SVC"
-    install -d -m 0755 "$u$DPREFIX" "$u$DVAR" "$u/var/lib/$SVC"
+    install -d -m 0755 "$u$DINST" "$u/var/lib/$SVC"
     chown "$SVC:$GRP" "$u/var/lib/$SVC"
     # swamp.conf's htcondor_root as the hooks see it in here: the root's own tools and config
     install -d -m 0755 "$u$D/htcondor/bin" "$u$D/htcondor/etc"
@@ -312,8 +311,8 @@ host_init() {
   if [ "$h" = sib ]; then
     # one host: the schedd reads the run dir, the hooks see the same installed tree and directories
     dvars sib
-    mount --bind "$DPREFIX" "$r$DPREFIX"; mount -o remount,bind,ro "$r$DPREFIX"
-    mount --bind "$DVAR" "$r$DVAR"
+    mount --bind "$DINST" "$r$DINST"
+    mount --bind "$DPREFIX/bin" "$r$DPREFIX/bin"; mount -o remount,bind,ro "$r$DPREFIX/bin"
   fi
   case $h in exec*)
     mount --bind "$PREFIX_DIR/bin" "$r$PREFIX_DIR/bin"; mount -o remount,bind,ro "$r$PREFIX_DIR/bin"
@@ -338,11 +337,24 @@ start_host() {
 dvars() {
   DH=$1; D=$B/$1
   if [ "$1" = sib ]; then
-    DINST=$B/sib-inst; DVAR=$B/sib/var; DSHARED=$DVAR/swamp; DRUN=$DVAR/run; DLOG=$DVAR/log; DCM=$(ip_of sib); DSIBFLAG=yes
+    # everything where make install DESTDIR=$DINST put it: run and log dirs, the data dirs, tokens
+    DINST=$B/sib-inst; DPREFIX=$DINST/opt/swamp; DSHARED=$DINST/swamp; DRUN=$DPREFIX/run; DLOG=$DPREFIX/log
+    DTOKENS=$DPREFIX/etc/tokens.d; DCM=$(ip_of sib); DSIBFLAG=yes
   else
-    DINST=$INST; DVAR=; DSHARED=$SHARED; DRUN=$B/data/run; DLOG=$B/data/log; DCM=$(ip_of cm); DSIBFLAG=no
+    DINST=$INST; DPREFIX=$DINST/opt/swamp; DSHARED=$SHARED; DRUN=$B/data/run; DLOG=$B/data/log
+    DTOKENS=$B/data/tokens.d; DCM=$(ip_of cm); DSIBFLAG=no
   fi
-  DPREFIX=$DINST/opt/swamp
+}
+
+# SiB: `make install DESTDIR=$DINST` as production runs it (accounts, groups, owners and modes of the
+# run, log, data and token dirs, the token copies), every time: the test checks what it laid out.
+install_sib() {
+  local out
+  # (scripts/install.sh is what `make install` runs, without make's rebuild check)
+  out=$(WITH_SIMULATOR=1 CREATE_ACCOUNTS=1 SWAMP_USER="$SVC" SWAMP_GROUP="$GRP" MYSQLD_USER="$DBU" \
+      DATA_DIRS="/swamp/working/results /swamp/outgoing /swamp/projects" TOKEN_USERS="$DBU $SVC root" \
+      SWAMP_TOKEN="$B/secrets/$SVC.token" "$PROJECT/scripts/install.sh" "$DINST" /opt/swamp /usr/local/bin 2>&1) ||
+    { echo "$out" >&2; die "make install DESTDIR=$DINST failed"; }
 }
 
 # ---- the data host --------------------------------------------------------------------------------------
@@ -354,12 +366,15 @@ data_host() {
   # programs), the service account (drain timer) and root (admins). HTCondor reads a token only
   # from a file its reader owns with mode 0600, so a group-readable file is not an option; the
   # client config picks <dir>/$(USERNAME).
-  install -d -m 0755 -o root -g root "$d/tokens.d"
-  local u
-  for u in "$DBU" "$SVC" root; do
-    install -d -m 0700 -o "$u" -g "$(id -g "$u")" "$d/tokens.d/$u"
-    install -m 0600 -o "$u" -g "$(id -g "$u")" "$B/secrets/$SVC.token" "$d/tokens.d/$u/$SVC"
-  done
+  # (SiB: make install lays them out, install_sib)
+  if [ "$DH" != sib ]; then
+    install -d -m 0755 -o root -g root "$d/tokens.d"
+    local u
+    for u in "$DBU" "$SVC" root; do
+      install -d -m 0700 -o "$u" -g "$(id -g "$u")" "$d/tokens.d/$u"
+      install -m 0600 -o "$u" -g "$(id -g "$u")" "$B/secrets/$SVC.token" "$d/tokens.d/$u/$SVC"
+    done
+  fi
   cat > "$d/htcondor/etc/condor_config" <<EOF
 # HTCondor client config of the data host (no daemons here); written by mh.sh
 CONDOR_HOST = $DCM
@@ -374,8 +389,8 @@ SEC_DEFAULT_AUTHENTICATION = REQUIRED
 SEC_DEFAULT_INTEGRITY = REQUIRED
 SEC_CLIENT_AUTHENTICATION_METHODS = IDTOKENS
 SEC_DEFAULT_AUTHENTICATION_METHODS = IDTOKENS
-SEC_TOKEN_DIRECTORY = $d/tokens.d/\$(USERNAME)
-SEC_TOKEN_SYSTEM_DIRECTORY = $d/tokens.d/root
+SEC_TOKEN_DIRECTORY = $DTOKENS/\$(USERNAME)
+SEC_TOKEN_SYSTEM_DIRECTORY = $DTOKENS/root
 CONDOR_Q_DASH_BATCH_IS_DEFAULT = False
 CONDOR_Q_ONLY_MY_JOBS = False
 # the machine has no "condor" account; the tools want one
@@ -404,9 +419,12 @@ EOF
   for t in "$d"/htcondor/bin/condor_*; do ln -sfn condor-on-data "$d/admin-bin/${t##*/}"; done
   # our programs as `make install` lays them out (DESTDIR=$INST); the legacy names stay inside $INST
   [ -x "$PROJECT/dist/bin/swamp" ] || die "dist/bin/swamp missing: make build"
-  if ! cmp -s "$PROJECT/dist/bin/swamp" "$DPREFIX/bin/swamp" 2>/dev/null; then
+  if [ "$DH" = sib ]; then install_sib
+  elif ! cmp -s "$PROJECT/dist/bin/swamp" "$DPREFIX/bin/swamp" 2>/dev/null; then
     # with the local platform's simulated machines: the only machines that run here
-    WITH_SIMULATOR=1 "$PROJECT/scripts/install.sh" "$DINST" /opt/swamp "/usr/local/bin" >/dev/null 2>&1 || die "make install DESTDIR=$DINST failed"
+    # (the facility lays out its run, log, data and token dirs itself: layout, above)
+    WITH_SIMULATOR=1 CREATE_ACCOUNTS=0 DATA_DIRS= TOKEN_USERS= SWAMP_USER=$SVC SWAMP_GROUP=$GRP \
+      "$PROJECT/scripts/install.sh" "$DINST" /opt/swamp "/usr/local/bin" >/dev/null 2>&1 || die "make install DESTDIR=$DINST failed"
   fi
   # mariadbd (as $DBU) in the data host's namespaces; its programs inherit them
   local ns; ns=$(ns_of "$DH")
@@ -550,6 +568,10 @@ export SWAMP_MH_DB_OS_USER='$DBU'
 export SWAMP_MH_PREFIX='$DPREFIX'
 export SWAMP_MH_SHARED='$DSHARED'
 export SWAMP_MH_LOG='$DLOG'
+export SWAMP_MH_RUN='$DRUN'
+export SWAMP_MH_INST='$DINST'
+export SWAMP_MH_GROUP='$GRP'
+export SWAMP_MH_NETNS='$(ns_of sib)'
 EOF
   chmod 0600 "$D/env"
 }

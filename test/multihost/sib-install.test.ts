@@ -1,0 +1,186 @@
+/**
+ * SWAMP-in-a-Box in production's shape (`mh.sh up-sib`, run with SWAMP_MH_SHAPE=sib by
+ * `make test-multihost`): the layout `make install DESTDIR=<sib-inst>` made (accounts, groups,
+ * owners and modes), and the installed programs run as the real accounts: mysqld's programs as
+ * `mysql` through CALL, the drain pass as the service account (as swamp-drain.service runs it:
+ * SWAMP_CONFIG set, umask 0007). Skipped in the facility shape.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { jest } from '@jest/globals';
+import { connect, type Db } from '../../lib/db/index.js';
+import { invalidate, queryHistory, queryQueue, remove, swampIdConstraint, type HTCondorContext } from '../../lib/htcondor/index.js';
+import { parseEnvLines } from '../integration/helpers/db-env.js';
+import { seedAssessmentRun } from '../integration/helpers/db-seed.js';
+
+jest.setTimeout(300_000);
+
+const SIB = process.env.SWAMP_MH_SHAPE === 'sib';
+const MH_DIR = process.env.SWAMP_MH_DIR ?? '/var/lib/swamp-mh';
+const ENV_FILE = join(MH_DIR, 'sib', 'env');
+const env = SIB ? parseEnvLines(readFileSync(ENV_FILE, 'utf8')) : {};
+const need = (k: string): string => {
+  const v = env[k];
+  if (v === undefined) throw new Error(`${k} missing from ${ENV_FILE}: run services/multihost/mh.sh up-sib`);
+  return v;
+};
+const d = SIB ? describe : describe.skip;
+
+const idOf = (what: 'u' | 'g', name: string): number => Number(execFileSync('id', [`-${what}`, name], { encoding: 'utf8' }).trim());
+const groupId = (name: string): number => Number(execFileSync('getent', ['group', name], { encoding: 'utf8' }).split(':')[2]);
+
+/** owner, group and mode (with setuid/setgid/sticky) of a path. */
+function who(path: string): { owner: number; group: number; mode: string } {
+  const s = statSync(path);
+  return { owner: s.uid, group: s.gid, mode: (s.mode & 0o7777).toString(8).padStart(4, '0') };
+}
+
+/** An installed program on the SiB host (its network namespace) as `user`, as its unit runs it. */
+function runAs(user: string, program: string, args: string[], extraEnv: Record<string, string> = {}): { status: number | null; stderr: string } {
+  const envArgs = Object.entries({ PATH: '/usr/bin:/bin', SWAMP_CONFIG: join(need('SWAMP_MH_PREFIX'), 'etc', 'swamp.conf'), ...extraEnv }).map(([k, v]) => `${k}=${v}`);
+  const r = spawnSync('ip', ['netns', 'exec', need('SWAMP_MH_NETNS'), 'setpriv', `--reuid=${user}`, `--regid=${String(idOf('g', user))}`, '--init-groups',
+    'env', '-i', ...envArgs, 'sh', '-c', 'umask 0007 && exec "$0" "$@"', join(need('SWAMP_MH_PREFIX'), 'bin', program), ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, stderr: r.stderr };
+}
+
+let db: Db;
+let queue: HTCondorContext;
+const ids: string[] = [];
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  if (!SIB) return;
+  queue = { toolDir: need('SWAMP_MH_TOOLS') };
+  db = await connect({
+    host: '127.0.0.1',
+    port: Number(need('SWAMP_MH_DB_PORT')),
+    socketPath: need('SWAMP_MH_DB_SOCKET'),
+    user: 'swamp',
+    password: need('SWAMP_MH_DB_PASSWORD'),
+    database: 'assessment',
+    connectTimeoutMs: 5000,
+  });
+});
+
+afterAll(async () => {
+  if (!SIB) return;
+  for (const id of ids) await remove(queue, { constraint: swampIdConstraint(id) }).catch(() => undefined);
+  if (ids.length > 0) await invalidate(queue, { names: ids }).catch(() => undefined);
+  for (const x of dirs) await rm(x, { recursive: true, force: true });
+  await db?.close();
+});
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, periodMs = 250): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, periodMs));
+  }
+}
+
+/** A run of the local platform's simulated machine (see facility.test.ts). */
+async function seedRun(): Promise<string> {
+  const base = await mkdtemp(join(need('SWAMP_MH_SHARED'), 'store', 'inst-'));
+  await chmod(base, 0o755);
+  dirs.push(base);
+  const pkg = join(base, 'snappy-c-1.0.tar.gz');
+  await writeFile(pkg, 'package archive\n', { mode: 0o644 });
+  const inFiles = join(base, 'gcc-warn-0.9', 'noarch', 'in-files');
+  await mkdir(inFiles, { recursive: true, mode: 0o755 });
+  await writeFile(join(inFiles, 'machine.conf'), 'outcome=pass\ndelay_ms=200\n', { mode: 0o644 });
+  const run = await seedAssessmentRun(db, { toolName: 'gcc-warn', packageName: 'snappy-c', launchFlag: 1, launchCounter: 1 });
+  await db.execute('UPDATE package_store.package_version SET package_path = ? WHERE package_version_uuid = ?', [pkg, run.packageVersionUuid]);
+  await db.execute('UPDATE tool_shed.tool_version SET tool_path = ? WHERE tool_version_uuid = ?', [join(base, 'gcc-warn-0.9.tar.gz'), run.toolVersionUuid]);
+  ids.push(run.executionRecordUuid);
+  return run.executionRecordUuid;
+}
+
+/** The job dir of a run, named by the job's SWAMP_submit_jobdir. */
+async function finishedJob(id: string): Promise<{ Owner: string; JobStatus: number; SWAMP_submit_jobdir: string }> {
+  return waitFor('the run to finish and leave the queue', async () => {
+    const row = (await db.select<{ complete_flag: number }>('SELECT complete_flag FROM assessment.execution_record WHERE execution_record_uuid = ?', [id]))[0];
+    if (row?.complete_flag !== 1) return undefined;
+    if ((await queryQueue(queue, { constraint: swampIdConstraint(id), attributes: ['ClusterId'] })).length > 0) return undefined;
+    const h = await queryHistory(queue, { constraint: swampIdConstraint(id), attributes: ['Owner', 'JobStatus', 'SWAMP_submit_jobdir'], limit: 1 });
+    return h[0] as { Owner: string; JobStatus: number; SWAMP_submit_jobdir: string } | undefined;
+  }, 180_000, 500);
+}
+
+d('the layout make install made', () => {
+  test('accounts: the service account in the submit group (primary), mysqld\'s user a member', () => {
+    const svc = need('SWAMP_MH_SERVICE_USER');
+    const grp = need('SWAMP_MH_GROUP');
+    expect(idOf('g', svc)).toBe(groupId(grp));
+    expect(execFileSync('id', ['-nG', need('SWAMP_MH_DB_OS_USER')], { encoding: 'utf8' }).trim().split(' ')).toContain(grp);
+  });
+
+  test('owners, groups and modes of programs, config, run, log, data and token dirs', () => {
+    const prefix = need('SWAMP_MH_PREFIX');
+    const inst = need('SWAMP_MH_INST');
+    const svc = idOf('u', need('SWAMP_MH_SERVICE_USER'));
+    const grp = groupId(need('SWAMP_MH_GROUP'));
+    expect(who(join(prefix, 'bin', 'swamp'))).toEqual({ owner: 0, group: 0, mode: '0755' });
+    expect(who(join(prefix, 'etc', 'swamp.conf'))).toEqual({ owner: 0, group: grp, mode: '0640' });
+    expect(need('SWAMP_MH_RUN')).toBe(join(prefix, 'run'));
+    expect(need('SWAMP_MH_LOG')).toBe(join(prefix, 'log'));
+    for (const dir of ['run', 'log']) expect(who(join(prefix, dir))).toEqual({ owner: svc, group: grp, mode: '2770' });
+    for (const dir of ['swamp/working/results', 'swamp/outgoing', 'swamp/projects']) expect(who(join(inst, dir))).toEqual({ owner: svc, group: grp, mode: '2775' });
+    expect(who(join(prefix, 'etc', 'tokens.d'))).toEqual({ owner: 0, group: 0, mode: '0755' });
+    for (const u of [need('SWAMP_MH_DB_OS_USER'), need('SWAMP_MH_SERVICE_USER'), 'root']) {
+      const uid = idOf('u', u);
+      expect({ u, ...who(join(prefix, 'etc', 'tokens.d', u)) }).toEqual({ u, owner: uid, group: idOf('g', u), mode: '0700' });
+      expect({ u, ...who(join(prefix, 'etc', 'tokens.d', u, need('SWAMP_MH_SERVICE_USER'))) }).toEqual({ u, owner: uid, group: idOf('g', u), mode: '0600' });
+    }
+  });
+});
+
+d('the installed programs as the real accounts', () => {
+  test('CALL (mysqld as mysql) makes a job dir in the submit group; the job is the service account\'s; the drain as the service account removes the finished dir', async () => {
+    const id = await seedRun();
+    await db.execute('CALL assessment.execute_execution_record(?, @rc)', [id]);
+    expect(Number((await db.select<{ rc: number }>('SELECT @rc AS rc'))[0]?.rc)).toBe(0);
+    const job = await finishedJob(id);
+    expect(job).toMatchObject({ Owner: need('SWAMP_MH_SERVICE_USER'), JobStatus: 4 });
+    const dir = join(need('SWAMP_MH_RUN'), job.SWAMP_submit_jobdir);
+    // made by mysqld's program: its owner, the run dir's group (setgid), group-writable
+    const made = who(dir);
+    expect(made.owner).toBe(idOf('u', need('SWAMP_MH_DB_OS_USER')));
+    expect(made.group).toBe(groupId(need('SWAMP_MH_GROUP')));
+    expect(Number.parseInt(made.mode, 8) & 0o2070).toBe(0o2070);
+    // the job's event log in it was written by the service account (through the group)
+    const drained = runAs(need('SWAMP_MH_SERVICE_USER'), 'launchassessment', ['--drain']);
+    expect(drained).toMatchObject({ status: 0 });
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  test('the drain as the service account relaunches a run a crashed worker left queued: the job is the service account\'s, the next pass removes its dir', async () => {
+    const id = await seedRun();
+    const run = need('SWAMP_MH_RUN');
+    // mysqld's worker (as mysql) dies right after writing the BOG
+    const crashed = runAs(need('SWAMP_MH_DB_OS_USER'), 'launchassessment', ['--runid', id, '--nodetached'], { SWAMP_LAUNCH_CRASH_AFTER: 'bog-written' });
+    expect(crashed.status).not.toBe(0);
+    expect(existsSync(join(run, `${id}.bog`))).toBe(true);
+    expect(await queryQueue(queue, { constraint: swampIdConstraint(id), attributes: ['ClusterId'] })).toHaveLength(0);
+
+    const t0 = Date.now();
+    expect(runAs(need('SWAMP_MH_SERVICE_USER'), 'launchassessment', ['--drain'])).toMatchObject({ status: 0 });
+    expect(readdirSync(run).filter((n) => n.startsWith(`${id}.`))).toEqual([]);
+    const job = await finishedJob(id);
+    process.stderr.write(`MEASURE sib (production shape) drain->Finished: ${Date.now() - t0} ms\n`);
+    expect(job).toMatchObject({ Owner: need('SWAMP_MH_SERVICE_USER'), JobStatus: 4 });
+    expect((await db.select<{ status: string }>('SELECT status FROM assessment.execution_record WHERE execution_record_uuid = ?', [id]))[0]?.status).toBe('Finished');
+    // made by the drain (umask 0007, as its unit runs it): the service account's, in the submit group
+    const dir = join(run, job.SWAMP_submit_jobdir);
+    const made = who(dir);
+    expect(made.owner).toBe(idOf('u', need('SWAMP_MH_SERVICE_USER')));
+    expect(made.group).toBe(groupId(need('SWAMP_MH_GROUP')));
+    expect(Number.parseInt(made.mode, 8) & 0o2070).toBe(0o2070);
+    // the next pass removes it (the job wrote in/ and out/ as the service account: only it can)
+    expect(runAs(need('SWAMP_MH_SERVICE_USER'), 'launchassessment', ['--drain'])).toMatchObject({ status: 0 });
+    expect(existsSync(dir)).toBe(false);
+  });
+});
