@@ -74,8 +74,11 @@ test: deps typecheck check-cycles services
 # account through its token); both are started once (idempotent); ~1 min once up
 test-multihost: services-multihost
 	services/multihost/mh.sh up-sib
-	$(JEST) --ci --selectProjects multihost --runInBand
-	SWAMP_MH_SHAPE=sib $(JEST) --ci --selectProjects multihost --runInBand
+	@mkdir -p build/test-results
+	$(JEST) --ci --selectProjects multihost --runInBand --json --outputFile=build/test-results/multihost-facility.json; f=$$?; \
+	  SWAMP_MH_SHAPE=sib $(JEST) --ci --selectProjects multihost --runInBand --json --outputFile=build/test-results/multihost-sib.json; s=$$?; \
+	  node scripts/test-summary.mjs build/test-results/multihost-facility.json build/test-results/multihost-sib.json; \
+	  exit $$(( f || s ))
 
 demo: services
 	scripts/demo.sh
