@@ -19,7 +19,7 @@ export async function switchCommand(env: CtlEnv, on: boolean): Promise<number> {
   const cfg = JSON.parse(sink.text) as { changed: boolean };
   const events: { name: string; status: string; error?: string }[] = [];
   let dbError: string | undefined;
-  await withDb(env.settings.db, async (db) => {
+  await withDb(env.settings.adminDb, async (db) => {
     for (const e of await listEvents(db, LAUNCH_EVENTS)) {
       const want = on ? 'ENABLED' : 'DISABLED';
       if (e.status === want) {

@@ -37,6 +37,13 @@ export interface CtlSettings {
   dockerImagesFile: string;
   swampState: string | undefined;
   db: DbOptions;
+  /**
+   * The account for what only an administrator may do in the DB: alter the launch events
+   * (enable/disable) and see every procedure (health). `dbAdminUser`/`dbAdminPass` in swamp.conf;
+   * without them the backend's least-privilege account (docs/security.md), which cannot.
+   */
+  adminDb: DbOptions;
+  adminDbConfigured: boolean;
   queueCtx: HTCondorContext;
   collectorCtx: HTCondorContext;
   cleanup: CleanupSettings;
@@ -44,6 +51,7 @@ export interface CtlSettings {
 
 export function ctlSettings(c: SwampConfig, onCall?: (call: ToolCall) => void): CtlSettings {
   const l = launchSettings(c, onCall);
+  const adminUser = c.string('dbAdminUser');
   return {
     configPath: c.file,
     runDir: l.runDir,
@@ -53,6 +61,8 @@ export function ctlSettings(c: SwampConfig, onCall?: (call: ToolCall) => void): 
     dockerImagesFile: l.dockerImagesFile,
     swampState: l.swampState,
     db: l.db,
+    adminDb: adminUser === undefined ? l.db : { ...l.db, user: adminUser, password: c.string('dbAdminPass') ?? '' },
+    adminDbConfigured: adminUser !== undefined,
     queueCtx: l.queueCtx,
     collectorCtx: l.collectorCtx,
     cleanup: cleanupSettings(c),

@@ -92,7 +92,7 @@ beforeAll(async () => {
   ctx = await condorContext();
   db = await connect(await dbOptions());
   tmp = mkdtempSync('/tmp/swampctl-it-');
-  chmodSync(tmp, 0o777);
+  chmodSync(tmp, 0o1777); // sticky: a config in a world-writable dir is refused otherwise (lib/config)
   for (const d of ['run', 'results', 'log']) mkdirSync(join(tmp, d), { mode: 0o777 });
   chmodSync(join(tmp, 'log'), 0o1777);
   const base = readFileSync(process.env.SWAMP_CONFIG ?? join(projectDir(), '.local', 'swamp', 'etc', 'swamp.conf'), 'utf8');
