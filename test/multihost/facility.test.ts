@@ -53,8 +53,9 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: Number(need('SWAMP_MH_DB_PORT')),
     socketPath: need('SWAMP_MH_DB_SOCKET'),
-    user: 'swamp',
-    password: need('SWAMP_MH_DB_PASSWORD'),
+    // the tests' account (fixture rows); the programs use the least-privilege `swamp` (sql/grants.sh)
+    user: 'swamp_test',
+    password: need('SWAMP_MH_DB_TEST_PASSWORD'),
     database: 'assessment',
     connectTimeoutMs: 5000,
   });
