@@ -428,7 +428,9 @@ EOF
   fi
   # mariadbd (as $DBU) in the data host's namespaces; its programs inherit them
   local ns; ns=$(ns_of "$DH")
+  # its own UDF config (allowlist of its own bin dir): the plugin dir's is the local instance's
   SWAMP_DB_DIR=$d/mariadb SWAMP_DB_PORT=$DB_PORT SWAMP_BIN_DIR=$DPREFIX/bin SWAMP_DB_BIND=0.0.0.0 \
+    SWAMP_UDF_CONF=$d/mariadb/sys_udf.conf SWAMP_UDF_CONF_GENERATE=1 \
     SWAMP_DB_OS_USER=$DBU ip netns exec "$ns" unshare --uts "$0" __data_db "$DH"
   local pw; pw=$(cat "$d/mariadb/swamp.password")
   local pool=""
