@@ -448,6 +448,8 @@ binDir = $DPREFIX/bin
 resultsFolder = $DSHARED/working/results/
 outgoingFolder = $DSHARED/outgoing/
 projectsFolder = $DSHARED/projects/
+# the facility's shared data tree plays the legacy shared /swamp: files the DB names live below it
+trustedDataDirs = $DSHARED/
 htcondor_root = $d/htcondor
 $pool
 htcondor_job_owner = $SVC
