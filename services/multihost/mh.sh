@@ -449,7 +449,7 @@ resultsFolder = $DSHARED/working/results/
 outgoingFolder = $DSHARED/outgoing/
 projectsFolder = $DSHARED/projects/
 # the facility's shared data tree plays the legacy shared /swamp: files the DB names live below it
-trustedDataDirs = $DSHARED/
+trustedDataDirs = /swamp/ $DSHARED/
 htcondor_root = $d/htcondor
 $pool
 htcondor_job_owner = $SVC
