@@ -18,14 +18,22 @@
  * the uploaded projects survive a stop/start exactly like a real viewer's. Our "codedx.sql" is a JSON
  * dump (there is no MySQL here); only this machine reads it.
  *
+ * In a container (`--host container`, the docker platform's simulated viewer image built by
+ * services/docker/engine.sh) it serves like a real docker viewer: https with the image's self-signed
+ * certificate on the container's own address (its bridge interface, not published on the host), port
+ * 8443, and writes the bare IP to the IP file as docker_vrun.sh does (the monitor adds `:8443`).
+ *
  * Settings: argv, then run-params.sh (scratch dir or in/: PROJECT, APIKEY, VIEWER), then the BOG
  * (`urluuid`, `apikey`, `viewer`, `local_machine_<key>`):
- *   --job-dir D  --host 127.0.0.1  --port N (0 = any)  --delay-ms N (default 200)
+ *   --job-dir D  --host 127.0.0.1|container  --port N (0 = any; container: 8443)  --delay-ms N (default 200)
  *   --event-mode append|truncate  --idle-timeout-ms N  --project <urluuid>  --apikey <key>
+ *   --tls-cert F --tls-key F (PEM; required with --host container, https)
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { networkInterfaces } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { access, appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { access, appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors/index.js';
@@ -47,10 +55,15 @@ import {
 import { tarGzPaths } from './tarball.js';
 import { createViewerApi, emptyDb, parseDb, type ViewerDb } from './viewer-api.js';
 
+/** The port a real viewer (and this machine in a container) serves https on. */
+export const CONTAINER_VIEWER_PORT = 8443;
+
 export interface ViewerMachineSettings {
   jobDir: string;
   host: string;
   port: number;
+  /** PEM files: serve https (the container mode); absent: plain http on loopback. */
+  tls?: { cert: string; key: string } | undefined;
   delayMs: number;
   eventMode: EventMode;
   idleTimeoutMs: number | undefined;
@@ -59,7 +72,8 @@ export interface ViewerMachineSettings {
   viewer: string;
 }
 
-export async function resolveViewerSettings(argv: readonly string[]): Promise<ViewerMachineSettings> {
+/** `probeContainer`: whether this process runs in a container (tests replace it). */
+export async function resolveViewerSettings(argv: readonly string[], probeContainer: () => Promise<boolean> = inContainer): Promise<ViewerMachineSettings> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -71,6 +85,8 @@ export async function resolveViewerSettings(argv: readonly string[]): Promise<Vi
       'idle-timeout-ms': { type: 'string' },
       project: { type: 'string' },
       apikey: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
     },
     allowPositionals: false,
     strict: true,
@@ -84,19 +100,32 @@ export async function resolveViewerSettings(argv: readonly string[]): Promise<Vi
   const bog = await readBog(p);
   const pick = (...vals: (string | undefined)[]): string | undefined => vals.find((v) => v !== undefined && v !== '' && v !== 'null');
   const host = values.host ?? bog.get('local_machine_host') ?? '127.0.0.1';
-  if (host !== '127.0.0.1' && host !== 'localhost') {
-    // The machine has no authentication beyond the API key: it must never listen beyond loopback
-    // (and the IP channel carries an IPv4 dotted quad).
-    throw new UsageError(`--host must be 127.0.0.1, got '${host}'`);
+  let listenHost = '127.0.0.1';
+  let tls: { cert: string; key: string } | undefined;
+  if (host === 'container') {
+    // Only inside a container: its address is then the container's own bridge interface, which only
+    // the host reaches (nothing is published), like a real docker viewer's.
+    if (!(await probeContainer())) throw new UsageError('--host container: not running in a container (no /run/.containerenv or /.dockerenv)');
+    listenHost = containerAddress() ?? '';
+    if (listenHost === '') throw new UsageError('--host container: no IPv4 address on a non-loopback interface');
+    const cert = values['tls-cert'];
+    const key = values['tls-key'];
+    if (cert === undefined || key === undefined) throw new UsageError('--host container needs --tls-cert and --tls-key (a viewer serves https)');
+    tls = { cert, key };
+  } else if (host !== '127.0.0.1' && host !== 'localhost') {
+    // Outside a container the machine has no authentication beyond the API key: it must never listen
+    // beyond loopback (and the IP channel carries an IPv4 dotted quad).
+    throw new UsageError(`--host must be 127.0.0.1 or container, got '${host}'`);
   }
   const eventMode = (values['event-mode'] ?? bog.get('local_machine_event_mode') ?? 'append') as EventMode;
   if (eventMode !== 'append' && eventMode !== 'truncate') throw new UsageError(`unknown event mode '${String(eventMode)}'`);
-  const port = intOption('port', values.port ?? bog.get('local_machine_port')) ?? 0;
+  const port = intOption('port', values.port ?? bog.get('local_machine_port')) ?? (tls !== undefined ? CONTAINER_VIEWER_PORT : 0);
   if (port > 65535) throw new UsageError(`--port out of range: ${port}`);
   return {
     jobDir,
-    host: '127.0.0.1',
+    host: listenHost,
     port,
+    tls,
     delayMs: intOption('delay-ms', values['delay-ms'] ?? bog.get('local_machine_delay_ms')) ?? 200,
     eventMode,
     idleTimeoutMs: intOption('idle-timeout-ms', values['idle-timeout-ms'] ?? bog.get('local_machine_idle_timeout_ms')),
@@ -104,6 +133,23 @@ export async function resolveViewerSettings(argv: readonly string[]): Promise<Vi
     apikey: pick(values.apikey, params.get('APIKEY'), bog.get('apikey')),
     viewer: pick(params.get('VIEWER'), bog.get('viewer')) ?? 'CodeDX',
   };
+}
+
+async function inContainer(): Promise<boolean> {
+  return (await exists('/run/.containerenv')) || (await exists('/.dockerenv'));
+}
+
+/** The first IPv4 address of a non-loopback interface (a container's eth0). */
+export function containerAddress(ifaces: ReturnType<typeof networkInterfaces> = networkInterfaces()): string | undefined {
+  for (const name of Object.keys(ifaces).sort()) {
+    for (const a of ifaces[name] ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
+/** What the machine writes to the IP file: the bare IP on the real viewer port (docker_vrun.sh), else ip:port. */
+export function ipFileText(host: string, port: number): string {
+  return port === CONTAINER_VIEWER_PORT ? `${host}\n` : `${host}:${port}\n`;
 }
 
 function listen(server: Server, host: string, port: number): Promise<number> {
@@ -160,8 +206,9 @@ export function playViewer(s: ViewerMachineSettings, stop: AbortSignal): ViewerR
       const steps: (() => Promise<void>)[] = [
         () => sleep(s.delayMs, stop),
         async () => {
-          await writeFile(p.ipFile, `${s.host}:${actualPort}\n`);
-          await ev.record('WROTEIPADDR', `Wrote ${s.host}:${actualPort} to ${p.ipFile}`);
+          const text = ipFileText(s.host, actualPort);
+          await writeFile(p.ipFile, text);
+          await ev.record('WROTEIPADDR', `Wrote ${text.trim()} to ${p.ipFile}`);
         },
         () => ev.record('MYSQLSTART', 'checking mysql service status'),
         () => sleep(s.delayMs, stop),
@@ -220,7 +267,7 @@ export function playViewer(s: ViewerMachineSettings, stop: AbortSignal): ViewerR
         lastActivity = Date.now();
       },
     });
-    const server = createServer(api);
+    const server = s.tls === undefined ? createServer(api) : createHttpsServer({ cert: await readFile(s.tls.cert), key: await readFile(s.tls.key) }, api);
     const actualPort = await listen(server, s.host, s.port);
     portResolve(actualPort);
     try {

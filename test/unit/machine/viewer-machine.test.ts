@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, type NetworkInterfaceInfo } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
-import { main, playViewer, resolveViewerSettings } from '../../../lib/machine/viewer-machine.js';
+import { containerAddress, ipFileText, main, playViewer, resolveViewerSettings } from '../../../lib/machine/viewer-machine.js';
 import { safeFileName } from '../../../lib/machine/viewer-api.js';
 import { runMonitor } from '../../../lib/monitor/run.js';
 import { defaultMonitorConfig } from '../../../lib/monitor/state.js';
@@ -173,4 +173,19 @@ test('refuses non-loopback hosts; file names are sanitised', async () => {
   expect(safeFileName('../../etc/passwd')).toBe('passwd');
   expect(safeFileName('..')).toBe('upload');
   expect(safeFileName('a b;c.zip')).toBe('a_b_c.zip');
+});
+
+test('container mode: only inside a container; the bridge address; the bare IP on 8443 as docker_vrun.sh writes it', async () => {
+  const args = ['--job-dir', dir, '--host', 'container'];
+  await expect(resolveViewerSettings([...args, '--tls-cert', 'c', '--tls-key', 'k'], async () => false)).rejects.toThrow(/not running in a container/);
+  await expect(resolveViewerSettings(args, async () => true)).rejects.toThrow(/--tls-cert/);
+  const inside = await resolveViewerSettings([...args, '--tls-cert', 'c', '--tls-key', 'k'], async () => true);
+  expect(inside).toMatchObject({ port: 8443, tls: { cert: 'c', key: 'k' } });
+  expect(inside.host).not.toBe('127.0.0.1');
+  const iface = (address: string, internal: boolean, family: 'IPv4' | 'IPv6' = 'IPv4'): NetworkInterfaceInfo =>
+    family === 'IPv4' ? { address, internal, family, netmask: '', mac: '', cidr: null } : { address, internal, family, netmask: '', mac: '', cidr: null, scopeid: 0 };
+  expect(containerAddress({ lo: [iface('127.0.0.1', true)], eth0: [iface('fe80::1', false, 'IPv6'), iface('10.88.0.7', false)] })).toBe('10.88.0.7');
+  expect(containerAddress({ lo: [iface('127.0.0.1', true)] })).toBeUndefined();
+  expect(ipFileText('10.88.0.7', 8443)).toBe('10.88.0.7\n');
+  expect(ipFileText('127.0.0.1', 40123)).toBe('127.0.0.1:40123\n');
 });
