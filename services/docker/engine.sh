@@ -4,8 +4,8 @@
 # docker CLI wrapper inside the HTCondor chroot that talks to it, a small platform image built
 # locally (no registry here), and the docker-universe settings for the pool's startd.
 #   engine.sh up       install podman/runc/catatonit when missing (apt), start the API service, make it
-#                      reachable inside the chroot, build the platform image once (cached by a recipe
-#                      hash), write the startd's docker config and restart the startd when it does not
+#                      reachable inside the chroot, build the platform and viewer images once (cached
+#                      by a recipe hash), write the startd's docker config and restart the startd when it does not
 #                      advertise HasDocker (run it after pool.sh start, under the pool's lock)
 #   engine.sh prepare  all of up but the startd (before pool.sh start: a starting startd finds docker)
 #   engine.sh startd   only the startd's config and restart
@@ -13,9 +13,12 @@
 #   engine.sh status   exit 0 when the socket answers and the startd advertises HasDocker
 #   engine.sh images   `docker images` as the launcher's images file (swamp.conf dockerImagesFile) expects
 #   engine.sh image    the platform image's name
+#   engine.sh viewer-image  the simulated CodeDX viewer image's name
 # SWAMP_DOCKER=0 turns the docker platform off (hosts without an engine): `up` removes the startd's
 # docker config and leaves the `local` platform as the only one that runs.
 # SWAMP_NODE: the Node binary copied into the platform image (the simulated framework runs on it).
+# SWAMP_BUNDLE: the project's bundle (build/bundle/swamp.cjs), baked into the simulated viewer image
+# (its viewer machine); without it no viewer image is built.
 set -eu
 R=${SWAMP_CONDOR_CHROOT:-/opt/swamp-condor/root}
 E=${SWAMP_ENGINE_DIR:-/opt/swamp-condor/engine}
@@ -27,7 +30,12 @@ CONF=$R/etc/condor/config.d/60-swamp-docker.conf
 # The platform: the identifier the DB's platform_version rows use (debian-12.0-64), in the name the
 # legacy's images follow (swamp/condor-<identifier>-master-<date>); podman adds localhost/.
 IMAGE=localhost/swamp/condor-debian-12.0-64-master-2026120601
+# The viewer image, named as the launcher's viewer choice expects (swamp.conf master.viewer, default
+# codedx-3.5.5-viewer: swamp/condor-<master.viewer>-master-<n>): the platform image's tools plus the
+# simulated viewer (services/docker/viewer) as its entrypoint.
+VIEWER_IMAGE=localhost/swamp/condor-codedx-3.5.5-viewer-master-2026120601
 RECIPE_VERSION=1
+VIEWER_RECIPE_VERSION=1
 PODMAN_ARGS="--cgroup-manager=cgroupfs --runtime=runc"
 
 die() { echo "engine.sh: $*" >&2; exit 1; }
@@ -126,22 +134,14 @@ recipe_hash() {
   } | sha256sum | cut -c1-16
 }
 
-build_image() {
-  node=$(node_bin) || return 1
-  want=$(recipe_hash "$node")
-  # shellcheck disable=SC2086
-  have=$(podman $PODMAN_ARGS image inspect --format '{{index .Labels "org.swamp.recipe"}}' "$IMAGE" 2>/dev/null || true)
-  [ "$have" = "$want" ] && return 0
-  step "build the platform image $IMAGE (recipe $want)"
-  # shellcheck disable=SC2086
-  old=$(podman $PODMAN_ARGS image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
-  W=$(mktemp -d)
-  fs=$W/rootfs
+# The image's root filesystem in $1 (a shell, the tools run.sh scripts use, their libraries, Node).
+make_rootfs() {
+  fs=$1 node=$2
   mkdir -p "$fs/usr/bin" "$fs/usr/lib" "$fs/usr/local/bin" "$fs/lib64" "$fs/etc" "$fs/tmp" "$fs/root" "$fs/proc" "$fs/sys" "$fs/dev" "$fs/run"
   ln -s usr/bin "$fs/bin"; ln -s usr/lib "$fs/lib"
   chmod 1777 "$fs/tmp"
   for t in $IMAGE_TOOLS; do
-    p=$(command -v "$t") || { rm -rf "$W"; say "image tool $t missing on the host"; return 1; }
+    p=$(command -v "$t") || { say "image tool $t missing on the host"; return 1; }
     cp -L "$p" "$fs/usr/bin/"
   done
   cp -L "$node" "$fs/usr/local/bin/node"
@@ -153,13 +153,70 @@ build_image() {
   printf 'root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' > "$fs/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' > "$fs/etc/group"
   printf 'PRETTY_NAME="SWAMP simulated platform (Debian 12 tools)"\nID=debian\nVERSION_ID="12"\n' > "$fs/etc/os-release"
+}
+
+# podman import of a root filesystem as <name> labelled with <recipe>; the image it replaces is removed
+# (a container of a running job keeps it busy: then it stays, untagged).
+import_image() {
+  fs=$1 name=$2 recipe=$3; shift 3
   # shellcheck disable=SC2086
-  tar -C "$fs" -c . | podman $PODMAN_ARGS import --change "LABEL org.swamp.recipe=$want" \
-    --change 'CMD ["/bin/bash"]' - "$IMAGE" >"$W/import.log" 2>&1 || { cat "$W/import.log" >&2; rm -rf "$W"; return 1; }
-  rm -rf "$W"
-  # the replaced image, now untagged (a container of a running job keeps it busy: then it stays)
+  old=$(podman $PODMAN_ARGS image inspect --format '{{.Id}}' "$name" 2>/dev/null || true)
+  # shellcheck disable=SC2086
+  tar -C "$fs" -c . | podman $PODMAN_ARGS import --change "LABEL org.swamp.recipe=$recipe" "$@" - "$name" >"$fs.import.log" 2>&1 ||
+    { cat "$fs.import.log" >&2; return 1; }
   # shellcheck disable=SC2086
   [ -z "$old" ] || podman $PODMAN_ARGS rmi "$old" >/dev/null 2>&1 || true
+}
+
+image_recipe() {
+  # shellcheck disable=SC2086
+  podman $PODMAN_ARGS image inspect --format '{{index .Labels "org.swamp.recipe"}}' "$1" 2>/dev/null || true
+}
+
+build_image() {
+  node=$(node_bin) || return 1
+  want=$(recipe_hash "$node")
+  [ "$(image_recipe "$IMAGE")" = "$want" ] && return 0
+  step "build the platform image $IMAGE (recipe $want)"
+  W=$(mktemp -d)
+  make_rootfs "$W/rootfs" "$node" && import_image "$W/rootfs" "$IMAGE" "$want" --change 'CMD ["/bin/bash"]' || { rm -rf "$W"; return 1; }
+  rm -rf "$W"
+}
+
+viewer_recipe_hash() {
+  {
+    echo "$VIEWER_RECIPE_VERSION"
+    recipe_hash "$1"
+    sha256sum "$2" "$HERE/viewer/viewer-management-service" | cut -d' ' -f1
+  } | sha256sum | cut -c1-16
+}
+
+# The simulated CodeDX viewer image: the platform image's root filesystem, the project's bundle (the
+# viewer machine), the entrypoint services/docker/viewer/viewer-management-service, and a self-signed
+# certificate for its https (a real viewer's Tomcat has its own; the launcher, like curl -k, does not
+# verify it). Rebuilt only when the Node binary, the bundle or the entrypoint change.
+build_viewer_image() {
+  bundle=${SWAMP_BUNDLE:-}
+  [ -n "$bundle" ] && [ -f "$bundle" ] || { say "no bundle (SWAMP_BUNDLE): no docker viewer image"; return 0; }
+  node=$(node_bin) || return 1
+  want=$(viewer_recipe_hash "$node" "$bundle")
+  [ "$(image_recipe "$VIEWER_IMAGE")" = "$want" ] && return 0
+  command -v openssl >/dev/null 2>&1 || { say "openssl missing: no docker viewer image"; return 1; }
+  step "build the viewer image $VIEWER_IMAGE (recipe $want)"
+  W=$(mktemp -d)
+  fs=$W/rootfs
+  make_rootfs "$fs" "$node" || { rm -rf "$W"; return 1; }
+  mkdir -p "$fs/usr/local/libexec" "$fs/etc/swamp-viewer"
+  install -m 0644 "$bundle" "$fs/usr/local/libexec/swamp-machine.cjs"
+  install -m 0755 "$HERE/viewer/viewer-management-service" "$fs/usr/local/libexec/viewer-management-service"
+  # the container runs as the job owner (docs/docker.md): the key must be readable by any uid; it is a
+  # throw-away key of a test image, reachable only on the host's podman bridge
+  timeout 60 openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=swamp-simulated-viewer \
+    -keyout "$fs/etc/swamp-viewer/tls.key" -out "$fs/etc/swamp-viewer/tls.crt" >"$W/openssl.log" 2>&1 ||
+    { cat "$W/openssl.log" >&2; rm -rf "$W"; return 1; }
+  chmod 0644 "$fs/etc/swamp-viewer/tls.key" "$fs/etc/swamp-viewer/tls.crt"
+  import_image "$fs" "$VIEWER_IMAGE" "$want" --change 'ENTRYPOINT ["/usr/local/libexec/viewer-management-service"]' || { rm -rf "$W"; return 1; }
+  rm -rf "$W"
 }
 
 startd_config() {
@@ -197,6 +254,7 @@ prepare() {
   answers || die "podman's API does not answer through the docker CLI (log: $E/podman.log)"
   execute_mount
   build_image
+  build_viewer_image
 }
 
 cmd=${1:-}
@@ -224,6 +282,9 @@ images)
 image)
   echo "$IMAGE"
   ;;
+viewer-image)
+  echo "$VIEWER_IMAGE"
+  ;;
 *)
-  echo "usage: $0 up|prepare|startd|down|status|images|image" >&2; exit 2 ;;
+  echo "usage: $0 up|prepare|startd|down|status|images|image|viewer-image" >&2; exit 2 ;;
 esac
