@@ -12,7 +12,7 @@
  * Needs the engine (`make services` provides it). On a host without one, SWAMP_DOCKER=0 skips this file
  * (and makes services leave the docker universe off); otherwise a pool without HasDocker fails loudly.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
@@ -23,6 +23,7 @@ import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentRun } from '../helpers/db-seed.js';
 import { binary, makeTree, type Tree } from '../assessment/helpers.js';
+import { countingRoot, tally } from './helpers.js';
 import { CollectorWatch, SW, adOf, scratchDir, waitFor } from '../hooks/helpers.js';
 import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
 
@@ -32,34 +33,6 @@ jest.setTimeout(420_000);
 
 const off = process.env.SWAMP_DOCKER === '0';
 const suite = off ? describe.skip : describe;
-
-/**
- * An htcondor_root whose condor_* append their name to calls.log and exec the pool's shims, so a run's
- * HTCondor calls (launcher, hooks, monitor, kill) can be counted. Under /tmp: the chroot sees it too,
- * and etc/condor_config resolves to the client config on the host and to the pool's inside.
- */
-const TOOLS = ['condor_submit', 'condor_q', 'condor_rm', 'condor_history', 'condor_status', 'condor_advertise', 'condor_wait', 'condor_qedit', 'condor_release', 'condor_hold'];
-function countingRoot(real: string): { root: string; calls(): string[] } {
-  const root = mkdtempSync('/tmp/swamp-htc-count-');
-  chmodSync(root, 0o755);
-  mkdirSync(join(root, 'bin'));
-  mkdirSync(join(root, 'etc'));
-  symlinkSync(join(real, 'etc', 'condor_config'), join(root, 'etc', 'condor_config'));
-  const log = join(root, 'calls.log');
-  writeFileSync(log, '');
-  chmodSync(log, 0o666);
-  for (const t of TOOLS) {
-    writeFileSync(join(root, 'bin', t), `#!/bin/sh\necho ${t} >> ${log}\nexec ${real}/bin/${t} "$@"\n`, { mode: 0o755 });
-  }
-  return { root, calls: () => readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') };
-}
-
-/** Tool -> number of calls among `calls` (for the MEASURE lines). */
-function tally(calls: readonly string[]): Record<string, number> {
-  const t: Record<string, number> = {};
-  for (const c of calls) t[c] = (t[c] ?? 0) + 1;
-  return t;
-}
 
 let condor: HTCondorContext;
 let db: Db;
