@@ -220,6 +220,7 @@ suite('CodeDX viewer on the docker platform', () => {
 
     // the web's stop: graceful; docker stop (SIGTERM) -> the viewer dumps its database -> PostViewer saves it
     const k0 = Date.now();
+    const beforeKill = counting.calls().length;
     await db.execute('CALL assessment.kill_assessment_run(?, ?, @kr)', [run.projectUuid, '0']);
     expect((await db.select<{ kr: string }>('SELECT @kr AS kr'))[0]?.kr).toBe('SUCCESS');
     await waitFor('the viewer to shut down', async () => {
@@ -227,7 +228,11 @@ suite('CodeDX viewer on the docker platform', () => {
       const s = await webViewerState(instance);
       return q.length === 0 && s?.state === -3 ? s : undefined;
     }, 90_000, 200);
-    process.stderr.write(`MEASURE docker viewer: CALL kill_assessment_run -> shut down (state -3, job gone) ${Date.now() - k0} ms\n`);
+    const killMs = Date.now() - k0;
+    // kill_run's worker may still be finishing (its last look-ups) when the job is gone
+    await waitFor('kill_run to finish', async () => (existsSync(join(tree.logDir, 'killjob.log')) && readFileSync(join(tree.logDir, 'killjob.log'), 'utf8').includes('"kill finished"') ? true : undefined), 30_000, 200);
+    const killCalls = counting.calls().slice(beforeKill);
+    process.stderr.write(`MEASURE docker viewer: CALL kill_assessment_run -> shut down (state -3, job gone) ${killMs} ms; HTCondor calls (kill_run, PostViewer, monitor) ${killCalls.length} ${JSON.stringify(tally(killCalls))}\n`);
     expect(containers().some((n) => n.startsWith(`HTCJob${cluster}_`))).toBe(false);
     const saved = (await db.select<{ p: string | null }>('SELECT viewer_db_path AS p FROM viewer_store.viewer_instance WHERE viewer_instance_uuid = ?', [instance]))[0]?.p;
     expect(saved).toMatch(/codedx_viewerdb_\d{14}\.tar\.gz$/);

@@ -315,7 +315,7 @@ test('a launch that cannot submit (no VM or docker viewer image) ends at ERROR -
   const id = `vrun_${project}_CodeDX`;
   vruns.push(id);
   // neither a VM image nor a docker image: a VM preference falls back to docker images (legacy
-  // order), and the harness's docker images file lists the locally built platform image
+  // order), and the harness's docker images file lists the locally built platform and viewer images
   const noDockerImages = join(store, 'no-docker-images.txt');
   await writeFile(noDockerImages, '');
   const conf = tree.variant('vm-viewer', ['master.viewer.type = VM', `platformImagesDir = ${store}/no-images`, `dockerImagesFile = ${noDockerImages}`]);
