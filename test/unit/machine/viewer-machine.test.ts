@@ -1,12 +1,25 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, type NetworkInterfaceInfo } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import * as tar from 'tar';
 import { containerAddress, ipFileText, main, playViewer, resolveViewerSettings } from '../../../lib/machine/viewer-machine.js';
 import { safeFileName } from '../../../lib/machine/viewer-api.js';
 import { runMonitor } from '../../../lib/monitor/run.js';
 import { defaultMonitorConfig } from '../../../lib/monitor/state.js';
 import type { AdValue } from '../../../lib/monitor/types.js';
+
+// fetch() refuses the WHATWG "bad ports" (1719, 2049, 5060, 6000, 6665-6669, 10080, ...), and this
+// machine hands out ports from 1024 up: the machine is started on a port fetch will talk to.
+const FETCH_BAD_PORTS = new Set([1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080]);
+async function fetchablePort(): Promise<string> {
+  for (;;) {
+    const srv = createServer();
+    const port = await new Promise<number>((res) => srv.listen(0, '127.0.0.1', () => res((srv.address() as { port: number }).port)));
+    await new Promise((res) => srv.close(res));
+    if (!FETCH_BAD_PORTS.has(port)) return String(port);
+  }
+}
 
 let dir: string;
 beforeEach(async () => {
@@ -46,7 +59,7 @@ async function setupJobDir(d: string): Promise<void> {
 
 test('serves the Code Dx upload API on 127.0.0.1, shuts down on SIGTERM with a database bundle', async () => {
   await setupJobDir(dir);
-  const s = await resolveViewerSettings(['--job-dir', dir, '--delay-ms', '5']);
+  const s = await resolveViewerSettings(['--job-dir', dir, '--delay-ms', '5', '--port', await fetchablePort()]);
   expect([s.project, s.apikey, s.host]).toEqual([PROJECT, APIKEY, '127.0.0.1']);
   const ac = new AbortController();
   const run = playViewer(s, ac.signal);
@@ -104,7 +117,7 @@ test('serves the Code Dx upload API on 127.0.0.1, shuts down on SIGTERM with a d
   await setupJobDir(dir2);
   await tar.extract({ file: join(dir, 'out', 'codedx_viewerdb.tar.gz'), cwd: join(dir2, 'in') });
   const ac2 = new AbortController();
-  const run2 = playViewer(await resolveViewerSettings(['--job-dir', dir2, '--delay-ms', '0']), ac2.signal);
+  const run2 = playViewer(await resolveViewerSettings(['--job-dir', dir2, '--delay-ms', '0', '--port', await fetchablePort()]), ac2.signal);
   const port2 = await run2.port;
   for (let i = 0; i < 200 && !(await events(dir2).catch((): string[] => [])).includes('VIEWERUP'); i++) await new Promise((r) => setTimeout(r, 10));
   expect(await events(dir2)).toEqual(['RUNSHSTART', 'WROTEIPADDR', 'MYSQLSTART', 'MYSQLRUN', 'MYSQLDROP', 'USERDB', 'CREATEPROXY', 'CONFIG', 'PROPERTIES', 'TOMCATSTART', 'TOMCATRUN', 'TIMERSTART', 'VIEWERUP']);
@@ -127,7 +140,7 @@ test('main(): SIGTERM ends it; the monitor reports the viewer up with its vmip, 
     handleSignals: false,
   });
   const err: string[] = [];
-  const exit = main(['--job-dir', dir, '--delay-ms', '20'], { stderr: (t) => void err.push(t) });
+  const exit = main(['--job-dir', dir, '--delay-ms', '20', '--port', await fetchablePort()], { stderr: (t) => void err.push(t) });
   await waitForWord('VIEWERUP');
   for (let i = 0; i < 100 && !ads.some((a) => a.SWAMP_vmu_viewer_status === 'Viewer is up'); i++) await new Promise((r) => setTimeout(r, 20));
   const up = ads.find((a) => a.SWAMP_vmu_viewer_status === 'Viewer is up');
