@@ -21,6 +21,8 @@ beforeAll(async () => {
     outfile: bundle,
     logLevel: 'silent',
   });
+  // the build service would keep jest's process alive after the run
+  await esbuild.stop();
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

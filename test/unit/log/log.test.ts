@@ -153,6 +153,7 @@ describe('structured log', () => {
       outfile: out,
       logLevel: 'silent',
     });
+    await esbuild.stop(); // its build service would keep jest's process alive after the run
     const child = spawn(process.execPath, [out], { stdio: ['ignore', 'pipe', 'pipe'] });
     let so = '';
     let se = '';
@@ -186,6 +187,7 @@ for (let i = 0; i < 400; i++) l.info('line ' + i, { who: process.argv[3], pad })
       outfile: out,
       logLevel: 'silent',
     });
+    await esbuild.stop(); // its build service would keep jest's process alive after the run
     const procs = ['a', 'b', 'c', 'd'].map((who) => spawn(process.execPath, [out, dir, who], { stdio: 'ignore' }));
     await Promise.all(procs.map((p) => new Promise((r) => p.on('close', r))));
     const all = lines(path.join(dir, 'shared.log'));
