@@ -15,7 +15,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -30,6 +30,7 @@ import { seedAssessmentResult, seedAssessmentRun, type SeededRun } from '../help
 import { binary, makeTree, type Tree } from '../assessment/helpers.js';
 import { CollectorWatch, SW, waitFor } from '../hooks/helpers.js';
 import { countingRoot, tally } from './helpers.js';
+import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
 
 jest.setTimeout(300_000);
 
@@ -39,6 +40,7 @@ const suite = off ? describe.skip : describe;
 const CODEDX = '5d0fb63c-865a-11e3-88bb-001a4a81450b';
 const PODMAN = ['--cgroup-manager=cgroupfs', '--runtime=runc'];
 
+let restoreUdf: (() => void) | undefined;
 let condor: HTCondorContext;
 let db: Db;
 let counting: ReturnType<typeof countingRoot>;
@@ -154,9 +156,14 @@ suite('CodeDX viewer on the docker platform', () => {
     for (const t of [tree, localTree]) for (const n of ['launch_viewer', 'kill_run']) symlinkSync(binary(), join(t.bin, n));
     store = await mkdtemp('/tmp/swamp-dv-');
     await chmod(store, 0o1777);
+    // strict UDF: our entry programs of these trees on the allowlist; launch_viewer reads result
+    // files only below the data roots (docs/security.md)
+    restoreUdf = await extendSharedUdfConf([...allowEntryPrograms(tree.bin), ...allowEntryPrograms(localTree.bin)]);
+    for (const t of [tree, localTree]) await appendFile(t.config, `trustedDataDirs = ${store}/\n`);
   });
 
   afterAll(async () => {
+    restoreUdf?.();
     for (const id of vruns) await remove(condor, { constraint: isExactly('SWAMP_vrun_execrunuid', id) }).catch(() => undefined);
     const until = Date.now() + 30_000;
     while (vruns.length > 0 && Date.now() < until) {
