@@ -60,12 +60,14 @@ test-integration: services
 	set -a; . .local/env; set +a; $(JEST) --selectProjects integration --runInBand
 
 # unit tests in parallel, then the tests against the real services one file at a time (they share
-# one pool and one database); scripts/test-summary.mjs prints the "N passed, N failed" line
+# one pool and one database); scripts/test-summary.mjs prints the "N passed, N failed" line.
+# The service suites end with --forceExit: a failed test can leave a child or socket of the real
+# services open, and CI must end with the summary line, not wait for it.
 test: deps typecheck check-cycles services
 	@rm -rf build/test-results && mkdir -p build/test-results
 	set -a; . .local/env; set +a; \
 	  $(JEST) --ci --selectProjects unit --json --outputFile=build/test-results/unit.json; u=$$?; \
-	  $(JEST) --ci --selectProjects integration --runInBand --json --outputFile=build/test-results/integration.json; i=$$?; \
+	  $(JEST) --ci --forceExit --selectProjects integration --runInBand --json --outputFile=build/test-results/integration.json; i=$$?; \
 	  node scripts/test-summary.mjs build/test-results/unit.json build/test-results/integration.json; \
 	  exit $$(( u || i ))
 
@@ -75,8 +77,8 @@ test: deps typecheck check-cycles services
 test-multihost: services-multihost
 	services/multihost/mh.sh up-sib
 	@mkdir -p build/test-results
-	$(JEST) --ci --selectProjects multihost --runInBand --json --outputFile=build/test-results/multihost-facility.json; f=$$?; \
-	  SWAMP_MH_SHAPE=sib $(JEST) --ci --selectProjects multihost --runInBand --json --outputFile=build/test-results/multihost-sib.json; s=$$?; \
+	$(JEST) --ci --forceExit --selectProjects multihost --runInBand --json --outputFile=build/test-results/multihost-facility.json; f=$$?; \
+	  SWAMP_MH_SHAPE=sib $(JEST) --ci --forceExit --selectProjects multihost --runInBand --json --outputFile=build/test-results/multihost-sib.json; s=$$?; \
 	  node scripts/test-summary.mjs build/test-results/multihost-facility.json build/test-results/multihost-sib.json; \
 	  exit $$(( f || s ))
 
