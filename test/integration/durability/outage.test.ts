@@ -45,10 +45,7 @@ afterAll(async () => {
 
 const adStatus = async (id: string): Promise<unknown> => (await adOf(condor, id))?.SWAMP_vmu_assessment_status;
 
-// Skipped unless SWAMP_DURABILITY_ALL=1, like kill.test.ts's PostAssessment case: in the merged
-// tree its runs never reached 'Performing assessment' when jest ran the durability files first on a
-// fresh pool (they passed later in a run and on the durability branch); not yet diagnosed.
-(process.env.SWAMP_DURABILITY_ALL === '1' ? test : test.skip)('MariaDB stopped during PostAssessment, a kill and a launch: after restart and a drain, right final statuses, one result row each', async () => {
+test('MariaDB stopped during PostAssessment, a kill and a launch: after restart and a drain, right final statuses, one result row each', async () => {
   const d = await db.get();
   const post = await seedLocalRun(d, 'outcome=pass\ndelay_ms=2000\n', dirs); // ends during the outage
   const killed = await seedLocalRun(d, 'outcome=pass\ndelay_ms=5000\n', dirs); // killed during the outage
