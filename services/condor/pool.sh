@@ -62,6 +62,11 @@ mount_all() {
     case " $want " in *" $m "*) ;; *) umount "$R$m" 2>/dev/null || umount -l "$R$m" ;; esac
   done
   for d in $want; do
+    # a mount whose directory was deleted and made again at the same path (a re-cloned checkout)
+    # still shows the old, empty one inside: jobs then find no hooks. Mount the current one.
+    if mountpoint -q "$R$d" && [ "$(stat -c %d:%i "$d")" != "$(stat -c %d:%i "$R$d" 2>/dev/null)" ]; then
+      umount "$R$d" 2>/dev/null || umount -l "$R$d"
+    fi
     mountpoint -q "$R$d" && continue
     mkdir -p "$R$d"
     mount --bind "$d" "$R$d"
