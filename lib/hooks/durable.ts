@@ -1,14 +1,19 @@
 /**
- * PostAssessment's owed changes made durable (docs/durability.md): the result row, the final status,
- * complete_flag/launch_flag and the final collector ad are written to the outbox before they are
- * attempted, and `settle()` keeps delivering them with backoff for `outbox_hook_retry_seconds`
- * (default 60) before the hook exits; what is still owed then is delivered by the next drain pass.
+ * The post hooks' owed changes made durable (docs/durability.md). PostAssessment: the result row, the
+ * final status, complete_flag/launch_flag and the final collector ad; PostViewer: the saved viewer
+ * database (store_viewer). They are written to the outbox before they are attempted, and `settle()`
+ * keeps delivering them with backoff for `outbox_hook_retry_seconds` (default 60) before the hook
+ * exits; what is still owed then is delivered by the next drain pass.
  *
  * Wraps the hook context's HookDb and publisher, so the hook's own code is unchanged: an
  * insert_results that is journaled counts as saved (it will be recorded exactly once: the row's uuid
  * comes from the run and the start, lib/outbox/rules.resultUuidFor), so the run ends `Finished`
  * however long the DB is away. A kill recorded for the run turns the hook's final status into
  * `Terminated` and silences its later progress ads.
+ *
+ * A viewer's ads stay as they were (straight to the collector): a viewer is launched again under the
+ * same name, so an old `Shutdown` replayed later would hide the new viewer; its state is soft and the
+ * next launch_viewer reads HTCondor's queue, not the ad.
  */
 import { existsSync } from 'node:fs';
 import type { SwampConfig } from '../config/index.js';
@@ -40,6 +45,8 @@ export interface DurableHookOptions {
   runId: string;
   log: Logger;
   retryMs: number;
+  /** Whose changes: an assessment's (default) or a viewer's (only store_viewer is journaled). */
+  kind?: 'assessment' | 'viewer';
 }
 
 export function durableHook(inner: { db: HookDb; publisher: StatusPublisher }, o: DurableHookOptions): DurableHook {
@@ -65,7 +72,11 @@ export function durableHook(inner: { db: HookDb; publisher: StatusPublisher }, o
   const db: HookDb = {
     updateRun: (id, f) => inner.db.updateRun(id, f),
     updateMetricLineCounts: (id, c) => inner.db.updateMetricLineCounts(id, c),
-    storeViewer: (a) => inner.db.storeViewer(a),
+    async storeViewer(a) {
+      const r = await owe('10-viewer-db', { kind: 'viewer-db', runId, store: a });
+      if (r === 'owed') log.warn('DB unreachable: viewer database recorded in the outbox, stored as soon as it is back', { path: a.viewerDbPath });
+      return r === 'dropped' ? 'ERROR: Viewer Instance Not Found' : 'SUCCESS';
+    },
     async insertResults(a) {
       const r = await owe(`10-result-${a.assessmentResultUuid.slice(0, 8).toLowerCase()}`, { kind: 'result', runId: a.executionRecordUuid, result: a });
       if (r === 'owed') log.warn('DB unreachable: result kept in the outbox, recorded as soon as it is back', { resultUuid: a.assessmentResultUuid });
@@ -112,7 +123,7 @@ export function durableHook(inner: { db: HookDb; publisher: StatusPublisher }, o
 
   return {
     db,
-    publisher,
+    publisher: o.kind === 'viewer' ? inner.publisher : publisher,
     async settle() {
       try {
         if (outbox.list({ runId }).length === 0) return;
@@ -142,14 +153,20 @@ export function hookDbOptions(config: SwampConfig): DbOptions {
 }
 
 /**
- * The real durable layer for a PostAssessment, or undefined when the outbox cannot be used here (no
- * run dir on this execute node): then the hook writes straight to the DB as before, and says so.
+ * The real durable layer for a post hook, or undefined when the outbox cannot be used here (no run
+ * dir on this execute node): then the hook writes straight to the DB as before, and says so.
  */
-export function realDurableHook(config: SwampConfig, inner: { db: HookDb; publisher: StatusPublisher }, runId: string, log: Logger): DurableHook | undefined {
+export function realDurableHook(
+  config: SwampConfig,
+  inner: { db: HookDb; publisher: StatusPublisher },
+  runId: string,
+  log: Logger,
+  kind: 'assessment' | 'viewer' = 'assessment',
+): DurableHook | undefined {
   try {
     const outbox = Outbox.forRunDir(config.runDir, config.string('outboxDir')).ensure();
     const retryMs = config.int('outbox_hook_retry_seconds', DEFAULT_HOOK_RETRY_SECONDS, { min: 0, max: 3600 }) * 1000;
-    return durableHook(inner, { outbox, sink: realOutboxSink(hookDbOptions(config), collectorContext(config)), runId, log, retryMs });
+    return durableHook(inner, { outbox, sink: realOutboxSink(hookDbOptions(config), collectorContext(config)), runId, log, retryMs, kind });
   } catch (e) {
     log.warn('no outbox on this node: DB and collector updates are not kept across an outage', { err: toSwampError(e) });
     return undefined;

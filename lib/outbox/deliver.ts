@@ -9,6 +9,9 @@
  *   status         skipped when the run's current status is terminal and may not be replaced
  *   flags          complete_flag = 1, launch_flag = 0 (idempotent UPDATEs)
  *   ad             skipped when the collector's current ad is terminal and may not be replaced
+ *   viewer-db      store_viewer: an UPDATE of the viewer instance's row, idempotent as it is; a later
+ *                  PostViewer of the same viewer replaces the owed file (same slot), so an older
+ *                  database never overwrites a newer one
  *
  * Transient failures (DB or collector unreachable) leave the file for a later pass; a change the DB
  * refuses for good (`ERROR: Record Not Found`: the run was deleted) is dropped and logged.
@@ -17,7 +20,7 @@ import { toSwampError, type SwampError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import { mayReplaceStatus } from './rules.js';
 import type { OwedChange, Outbox, StoredEntry } from './store.js';
-import type { InsertResultsArgs, MetricResult, RunFlag } from '../db/index.js';
+import type { InsertResultsArgs, MetricResult, RunFlag, StoreViewerArgs } from '../db/index.js';
 
 /** Where owed changes go: the DB and the collector, behind an interface (real one in sink.ts). */
 export interface OutboxSink {
@@ -32,6 +35,8 @@ export interface OutboxSink {
   clearVmPassword(runId: string): Promise<void>;
   currentAdStatus(name: string): Promise<string | undefined>;
   advertise(ad: Readonly<Record<string, string>>): Promise<void>;
+  /** CALL viewer_store.store_viewer; its answer (`SUCCESS`, or `ERROR: ...`). */
+  storeViewer(a: StoreViewerArgs): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -100,6 +105,13 @@ export async function deliverChange(c: OwedChange, sink: OutboxSink, log: Logger
         }
         await sink.advertise(c.ad);
         return { result: 'delivered' };
+      }
+      case 'viewer-db': {
+        const answer = await sink.storeViewer(c.store);
+        if (answer === 'SUCCESS') return { result: 'delivered' };
+        // the viewer instance was deleted (or the procedure refuses the row for good): retrying cannot help
+        log.error('store_viewer refused the owed viewer database; dropped', { runid: c.runId, answer, path: c.store.viewerDbPath });
+        return { result: 'dropped' };
       }
     }
   } catch (e) {

@@ -71,6 +71,10 @@ export function realOutboxSink(dbOpts: DbOptions, collectorCtx: HTCondorContext)
       const { advertise } = await import('../htcondor/index.js');
       await advertise(collectorCtx, [ad as Record<string, string>]);
     },
+    storeViewer: async (a) => {
+      const { storeViewer } = await lib();
+      return withDb((d) => storeViewer(d, a));
+    },
     close: async () => {
       const c = conn;
       conn = undefined;

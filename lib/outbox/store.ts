@@ -7,8 +7,8 @@
  * is idempotent (deliver.ts), so "delivered twice" and "crashed after delivering, before removing"
  * are harmless.
  *
- *   <runId>.<slot>.json     slot orders a run's changes: 10-result-<n>, 20-status-<who>, 30-flags,
- *                           40-ad-<who>; a later write to the same slot replaces the earlier one
+ *   <runId>.<slot>.json     slot orders a run's changes: 10-result-<n>, 10-viewer-db, 20-status-<who>,
+ *                           30-flags, 40-ad-<who>; a later write to the same slot replaces the earlier one
  *   <runId>.00-kill.json    a kill intent (kill-intent.ts): kept after it is carried out, as a
  *                           tombstone that keeps any later launch of the run from submitting
  *
@@ -20,7 +20,7 @@ import { chownSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync }
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../bog/atomic.js';
 import { SwampError } from '../errors/index.js';
-import type { InsertResultsArgs, MetricResult } from '../db/index.js';
+import type { InsertResultsArgs, MetricResult, StoreViewerArgs } from '../db/index.js';
 
 export type OwedChange =
   /** CALL insert_results, once per run start (the uuid is derived from the run: rules.resultUuidFor). */
@@ -32,7 +32,9 @@ export type OwedChange =
   /** complete_flag = 1 and launch_flag = 0: the run is over, the DB must not launch it again. */
   | { kind: 'flags'; runId: string; complete?: boolean; launchOff?: boolean; clearVmPassword?: boolean }
   /** A status ad to the collector, under the same ordering rule as the DB status. */
-  | { kind: 'ad'; runId: string; ad: Readonly<Record<string, string>>; byKill?: boolean };
+  | { kind: 'ad'; runId: string; ad: Readonly<Record<string, string>>; byKill?: boolean }
+  /** CALL viewer_store.store_viewer: PostViewer's saved viewer database (an UPDATE: idempotent as it is). */
+  | { kind: 'viewer-db'; runId: string; store: StoreViewerArgs };
 
 export interface OutboxEntry {
   version: 1;

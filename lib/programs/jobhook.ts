@@ -46,9 +46,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (isPre) header.files = await readdir(cwd).catch(() => []);
     log.info(`jobhook ${name} started`, header);
     let ctx = realHookContext(config, args, log, cwd);
-    // PostAssessment's results and final status are owed to the DB and the collector: kept in the
-    // outbox until delivered (docs/durability.md)
-    const durable = name === 'PostAssessment' ? realDurableHook(config, ctx, args.execrunuid, log) : undefined;
+    // PostAssessment's results and final status, and PostViewer's saved viewer database, are owed to
+    // the DB (and the collector): kept in the outbox until delivered (docs/durability.md)
+    const durable =
+      name === 'PostAssessment' ? realDurableHook(config, ctx, args.execrunuid, log)
+      : name === 'PostViewer' ? realDurableHook(config, ctx, args.execrunuid, log, 'viewer')
+      : undefined;
     if (durable !== undefined) ctx = { ...ctx, db: durable.db, publisher: durable.publisher };
     try {
       rc = await runHook(name as HookName, ctx);

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { InsertResultsArgs } from '../../../lib/db/index.js';
+import type { InsertResultsArgs, StoreViewerArgs } from '../../../lib/db/index.js';
 import { durableHook } from '../../../lib/hooks/durable.js';
 import { MemoryHookDb } from '../../../lib/hooks/db.js';
 import { MemoryPublisher } from '../../../lib/hooks/collector.js';
@@ -61,6 +61,13 @@ class Sink implements OutboxSink {
   async advertise(ad: Readonly<Record<string, string>>) {
     this.ads.push(ad.SWAMP_vmu_assessment_status as string);
   }
+  viewerDbs: string[] = [];
+  async storeViewer(a: StoreViewerArgs) {
+    this.check();
+    if (a.viewerInstanceUuid === 'gone') return 'ERROR: Viewer Instance Not Found';
+    this.viewerDbs.push(a.viewerDbPath);
+    return 'SUCCESS';
+  }
   async close() {}
 }
 
@@ -85,11 +92,45 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function make(sink: Sink) {
+function make(sink: Sink, kind: 'assessment' | 'viewer' = 'assessment', runId = RUN) {
   const outbox = new Outbox(join(dir, 'outbox')).ensure();
   const inner = { db: new MemoryHookDb(), publisher: new MemoryPublisher() };
-  return { outbox, inner, h: durableHook(inner, { outbox, sink, runId: RUN, log: nullLogger, retryMs: 200 }) };
+  return { outbox, inner, h: durableHook(inner, { outbox, sink, runId, log: nullLogger, retryMs: 200, kind }) };
 }
+
+const VIEWER_RUN = 'vrun_0a1b2c3d-0000-4000-8000-0000000000cc_CodeDX';
+const store = (path: string, viewerInstanceUuid = '0a1b2c3d-0000-4000-8000-0000000000cc') => ({
+  viewerInstanceUuid,
+  viewerDbPath: path,
+  viewerDbChecksum: 'c',
+  platformImage: null,
+  viewerVersion: null,
+});
+
+test('PostViewer with the DB down: the viewer database counts as stored, is owed, and the newest one is stored later', async () => {
+  const sink = new Sink();
+  const { outbox, inner, h } = make(sink, 'viewer', VIEWER_RUN);
+  expect(await h.db.storeViewer(store('/p/V-Runs/v/db_1.tar.gz'))).toBe('SUCCESS');
+  // a later PostViewer of the same viewer, still during the outage: its database replaces the owed one
+  expect(await make(sink, 'viewer', VIEWER_RUN).h.db.storeViewer(store('/p/V-Runs/v/db_2.tar.gz'))).toBe('SUCCESS');
+  // the viewer's ads go straight to the collector, never through the outbox
+  await h.publisher.publish({ MyType: 'Generic', Name: VIEWER_RUN, SWAMP_vmu_viewer_status: 'Viewer shutdown completed' });
+  expect(inner.publisher.statuses().length).toBe(1);
+  await h.settle();
+  expect(outbox.list().map((e) => e.slot)).toEqual(['10-viewer-db']);
+  sink.up = true;
+  await make(sink, 'viewer', VIEWER_RUN).h.settle();
+  expect(sink.viewerDbs).toEqual(['/p/V-Runs/v/db_2.tar.gz']);
+  expect(outbox.list()).toEqual([]);
+});
+
+test('PostViewer for a deleted viewer instance: the refusal is returned and nothing stays owed', async () => {
+  const sink = new Sink();
+  sink.up = true;
+  const { outbox, h } = make(sink, 'viewer', VIEWER_RUN);
+  expect(await h.db.storeViewer(store('/p/x.tar.gz', 'gone'))).toBe('ERROR: Viewer Instance Not Found');
+  expect(outbox.list()).toEqual([]);
+});
 
 test('DB down for the whole hook: the result counts as saved, everything is owed, and delivered once later', async () => {
   const sink = new Sink();

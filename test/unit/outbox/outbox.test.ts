@@ -7,7 +7,7 @@ import { isTerminalStatus, mayReplaceStatus, resultUuidFor } from '../../../lib/
 import { Outbox } from '../../../lib/outbox/store.js';
 import { duplicatesToRemove, holdAction, type QueuedJob } from '../../../lib/durability/jobs-policy.js';
 import { nullLogger } from '../../../lib/log/index.js';
-import type { InsertResultsArgs } from '../../../lib/db/index.js';
+import type { InsertResultsArgs, StoreViewerArgs } from '../../../lib/db/index.js';
 
 const RUN = '0a1b2c3d-0000-4000-8000-000000000001';
 
@@ -56,6 +56,11 @@ class FakeSink implements OutboxSink {
   }
   async advertise(ad: Readonly<Record<string, string>>) {
     this.ad.set(ad.Name as string, ad.SWAMP_vmu_assessment_status as string);
+  }
+  viewerDbs: string[] = [];
+  async storeViewer(a: StoreViewerArgs) {
+    this.check();
+    return a.viewerInstanceUuid === 'gone' ? 'ERROR: Viewer Instance Not Found' : (this.viewerDbs.push(a.viewerDbPath), 'SUCCESS');
   }
   async close() {}
 }
