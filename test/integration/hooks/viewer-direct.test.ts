@@ -4,15 +4,18 @@
  * machine, as HTCondor's graceful removal), PostViewer storing the database bundle with store_viewer.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
+import { formatBog } from '../../../lib/bog/index.js';
 import { spawnDetached } from '../../../lib/cli/detach.js';
 import { connect, type Db } from '../../../lib/db/index.js';
 import { invalidate, type HTCondorContext } from '../../../lib/htcondor/index.js';
 import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions } from '../helpers/db-env.js';
-import { BIN, CollectorWatch, SW, adOf, alive, programEnv, runProgram, scratchDir, waitFor, writeBundle } from './helpers.js';
+import { BIN, CONFIG, CollectorWatch, SW, adOf, alive, programEnv, runProgram, scratchDir, waitFor, writeBundle } from './helpers.js';
 
 jest.setTimeout(120_000);
 
@@ -105,5 +108,51 @@ test('PreViewer -> viewer up -> removal -> PostViewer stores the bundle', async 
   expect(row?.viewer_db_path).toMatch(new RegExp(`/projects/${project}/V-Runs/${viewerUuid}/codedx_viewerdb_\\d{14}\\.tar\\.gz$`));
   expect(row?.viewer_db_checksum).toBe(createHash('sha512').update(await readFile(row?.viewer_db_path as string)).digest('hex'));
   expect(row).toMatchObject({ platform_image: 'swamp-viewer-machine', code_dx_version: 'unknown' });
+  await db.execute('DELETE FROM viewer_store.viewer_instance WHERE viewer_instance_uuid = ?', [viewerUuid]);
+});
+
+test('PostViewer with the DB unreachable: the viewer database is owed in the outbox, and the next drain pass stores it', async () => {
+  const env = programEnv(condor);
+  const project = randomUUID();
+  const viewerUuid = randomUUID();
+  const vrun = `vrun_${project}_CodeDX`;
+  ads.push(vrun);
+  await db.execute('INSERT INTO viewer_store.viewer_instance (viewer_instance_uuid, viewer_version_uuid, project_uuid) VALUES (?, ?, ?)', [viewerUuid, CODEDX_VERSION, project]);
+  const scratch = await scratchDir('swamp-vhook-owed-');
+  cleanup.push(scratch, join(SW, 'projects', project));
+  // what PreViewer leaves in the scratch dir: the BOG (PostViewer reads it there)
+  await writeFile(
+    join(scratch, `${vrun}.bog`),
+    formatBog({ execrunid: vrun, projectid: project, viewer: 'CodeDX', viewer_uuid: viewerUuid, platform_identifier: 'codedx-3.5.5-viewer', platform_type: 'local', platform_image: 'swamp-viewer-machine' }, 'BOG'),
+  );
+  // what a viewer that ran and stopped leaves: its event log and the database bundle
+  await mkdir(join(scratch, 'out'), { recursive: true });
+  await writeFile(join(scratch, 'out', 'codedx_viewerdb.tar.gz'), 'viewer database bytes');
+  await writeFile(join(scratch, 'out', 'job_events.log'), 'VIEWERUP\nVIEWERDOWN\n');
+  // the same swamp.conf, but its DB on a closed port and no retries inside the hook
+  const conf = (await readFile(CONFIG, 'utf8')).replace(/^dbPerlDsnPort\s*=.*$/m, 'dbPerlDsnPort = 9').concat('\noutbox_hook_retry_seconds = 0\n');
+  // (a config file is only read from a directory nobody else may write)
+  const confDir = await mkdtemp(join(tmpdir(), 'swamp-conf-'));
+  cleanup.push(confDir);
+  const badConf = join(confDir, 'swamp-db-down.conf');
+  await writeFile(badConf, conf, { mode: 0o644 });
+  const cluster = String(900_000 + Math.floor(Math.random() * 99_999));
+  const post = await runProgram('jobhook', ['PostViewer', vrun, 'swamp', 'swamp-pool', cluster, '0', '0'], scratch, { ...env, SWAMP_CONFIG: badConf });
+  const hookLog = join(SW, 'log', `${project}_${cluster}.log`);
+  cleanup.push(hookLog);
+  if (post.exitCode !== 0) console.log(existsSync(hookLog) ? await readFile(hookLog, 'utf8') : `no log; stderr: ${post.stderr}`);
+  expect(post.exitCode).toBe(0);
+  const runDir = /^runDir\s*=\s*(.*)$/m.exec(conf)?.[1]?.trim() as string;
+  const owed = join(runDir, 'outbox', `${vrun}.10-viewer-db.json`);
+  expect(existsSync(owed)).toBe(true);
+  const before = await db.select<{ viewer_db_path: string | null }>('SELECT viewer_db_path FROM viewer_store.viewer_instance WHERE viewer_instance_uuid = ?', [viewerUuid]);
+  expect(before[0]?.viewer_db_path ?? null).toBeNull();
+
+  const drain = await runProgram('launchassessment', ['--drain'], scratch, env);
+  expect([0, 75]).toContain(drain.exitCode);
+  const row = (await db.select<{ viewer_db_path: string; viewer_db_checksum: string }>('SELECT viewer_db_path, viewer_db_checksum FROM viewer_store.viewer_instance WHERE viewer_instance_uuid = ?', [viewerUuid]))[0];
+  expect(row?.viewer_db_path).toMatch(new RegExp(`/projects/${project}/V-Runs/${viewerUuid}/codedx_viewerdb_\\d{14}\\.tar\\.gz$`));
+  expect(row?.viewer_db_checksum).toBe(createHash('sha512').update(await readFile(row?.viewer_db_path as string)).digest('hex'));
+  expect(existsSync(owed)).toBe(false);
   await db.execute('DELETE FROM viewer_store.viewer_instance WHERE viewer_instance_uuid = ?', [viewerUuid]);
 });
