@@ -148,7 +148,8 @@ install -d -m 0755 "$DESTDIR$SHARE/htcondor"
 subst "$ROOT/packaging/htcondor/swamp-tokens.config" > "$DESTDIR$SHARE/htcondor/swamp-tokens.config"
 chmod 0644 "$DESTDIR$SHARE/htcondor/swamp-tokens.config"; record "$SHARE/htcondor/swamp-tokens.config"; record "$SHARE/htcondor"
 install -d -m 0755 "$DESTDIR/etc/systemd/system" "$DESTDIR/etc/logrotate.d" "$DESTDIR$SHARE/cron"
-for u in swamp-drain.service swamp-drain.timer swamp-cleanup.service swamp-cleanup.timer; do
+# swamp-containers.*: for execute hosts with the docker platform (enabled there by the admin)
+for u in swamp-drain.service swamp-drain.timer swamp-cleanup.service swamp-cleanup.timer swamp-containers.service swamp-containers.timer; do
   subst "$ROOT/packaging/systemd/$u" > "$DESTDIR/etc/systemd/system/$u"; chmod 0644 "$DESTDIR/etc/systemd/system/$u"
   record "/etc/systemd/system/$u"
 done

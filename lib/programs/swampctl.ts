@@ -23,6 +23,7 @@ const EXAMPLES: Record<string, string> = {
   disable: 'swampctl disable',
   config: 'swampctl config check\nswampctl config get logDir\nswampctl config set cleanupResultsDays 14',
   'docker-images': 'swampctl docker-images\nswampctl docker-images --from list.txt',
+  containers: 'swampctl containers\nswampctl containers --remove-leaked --json',
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -34,7 +35,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       let text = '';
       const program = new Command('swampctl');
       program
-        .description('SWAMP backend administration: status, runs, health, cleanup, ads, on/off switch, config, docker images')
+        .description('SWAMP backend administration: status, runs, health, cleanup, ads, on/off switch, config, docker images, containers')
         .exitOverride()
         .configureOutput({ writeOut: (s) => (text += s), writeErr: (s) => (text += s), outputError: () => undefined })
         .showHelpAfterError(false)
@@ -126,6 +127,14 @@ export async function main(argv: readonly string[]): Promise<number> {
         .action(async (o: CommonOptions & { from?: string }) => {
           const { dockerImagesCommand } = await import('../ctl/cmd-docker-images.js');
           code = await dockerImagesCommand(await env(o), o.from);
+        });
+      sub('containers', "HTCondor's docker-universe containers on this execute host; leaked ones (never started, starter gone) removed")
+        .option('--remove-leaked', 'remove the leaked containers (what the containers timer runs)')
+        .option('--min-age <minutes>', 'a created container younger than this is never leaked', '10')
+        .action(async (o: CommonOptions & { removeLeaked?: boolean; minAge: string }) => {
+          if (!/^\d{1,5}$/.test(o.minAge)) throw new UsageError(`--min-age takes whole minutes, got ${JSON.stringify(o.minAge)}`);
+          const { containersCommand } = await import('../ctl/cmd-containers.js');
+          code = await containersCommand(await env(o), { removeLeaked: o.removeLeaked === true, minAgeMinutes: Number(o.minAge) });
         });
 
       try {

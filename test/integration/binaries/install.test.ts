@@ -78,6 +78,11 @@ test('systemd units, cron alternative, logrotate and example config carry the pr
   expect(readFileSync(join(dest, 'etc/systemd/system/swamp-cleanup.service'), 'utf8')).toContain(`ExecStart=${PREFIX}/bin/swampctl cleanup`);
   expect(readFileSync(join(dest, 'etc/systemd/system/swamp-cleanup.timer'), 'utf8')).toContain('OnUnitActiveSec=1h');
   expect(readFileSync(join(dest, PREFIX, 'share/swamp-backend/cron/swamp-backend'), 'utf8')).toContain(`${PREFIX}/bin/swampctl cleanup`);
+  // execute hosts with the docker platform: leaked containers, as root (the docker socket's owner)
+  const containers = readFileSync(join(dest, 'etc/systemd/system/swamp-containers.service'), 'utf8');
+  expect(containers).toContain(`ExecStart=${PREFIX}/bin/swampctl containers --remove-leaked`);
+  expect(containers).toContain('User=root');
+  expect(readFileSync(join(dest, 'etc/systemd/system/swamp-containers.timer'), 'utf8')).toContain('OnUnitActiveSec=1h');
   const rotate = readFileSync(join(dest, 'etc/logrotate.d/swamp-backend'), 'utf8');
   expect(rotate).toContain(`${PREFIX}/log/*.log`);
   expect(rotate).toMatch(/^\s*create 0640 swamp \S+$/m);
