@@ -48,6 +48,18 @@ export function isTransientHold(j: Pick<QueuedJob, 'holdReason' | 'holdReasonCod
   return (j.holdReasonCode !== undefined && TRANSIENT_HOLD_CODES.includes(j.holdReasonCode)) || TRANSIENT_TEXT.test(j.holdReason);
 }
 
+/**
+ * HTCondor's own hold of a spooled job while condor_submit -spool sends its input to a remote schedd
+ * (HoldReasonCode 16, "Spooling input data files"): the schedd releases it when the transfer ends.
+ * Not a hold for the pass to act on; treating it as one removed freshly submitted jobs in a facility.
+ */
+export const SPOOLING_INPUT_HOLD_CODE = 16;
+
+/** A job the pass should handle as held: held, and not merely waiting for its spooled input. */
+export function isHeldForPass(j: Pick<QueuedJob, 'jobStatus' | 'holdReasonCode'>): boolean {
+  return j.jobStatus === 5 && j.holdReasonCode !== SPOOLING_INPUT_HOLD_CODE;
+}
+
 export type HoldAction = 'release' | 'end';
 
 /** Release a transient hold while the job was held at most `maxReleases` times; otherwise end it. */

@@ -23,7 +23,7 @@ import { pendingKills, pruneKillTombstones } from '../outbox/kill-intent.js';
 import { isTerminalStatus } from '../outbox/rules.js';
 import type { Outbox } from '../outbox/store.js';
 import { AssessmentStatus, assessmentStatusAd } from '../status/index.js';
-import { duplicatesToRemove, heldStatus, holdAction, type QueuedJob } from './jobs-policy.js';
+import { duplicatesToRemove, heldStatus, holdAction, isHeldForPass, type QueuedJob } from './jobs-policy.js';
 
 export const DEFAULT_HELD_RELEASE_MAX = 3;
 
@@ -152,7 +152,7 @@ export async function queuePass(d: PassDeps): Promise<QueuePassReport> {
   }
   for (const j of runningExtras) d.log.error('a second job of this run has already started; left alone', { runid: j.id, job: `${j.cluster}.${j.proc}` });
 
-  for (const j of jobs.filter((x) => x.jobStatus === 5)) {
+  for (const j of jobs.filter(isHeldForPass)) {
     const job = `${j.cluster}.${j.proc}`;
     const log = d.log.child({ runid: j.id });
     let current: string | undefined;

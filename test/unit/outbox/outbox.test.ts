@@ -5,7 +5,7 @@ import { replayOutbox, replayWithBackoff, type OutboxSink } from '../../../lib/o
 import { markKill, pendingKills, readKillIntent, recordKillIntent } from '../../../lib/outbox/kill-intent.js';
 import { isTerminalStatus, mayReplaceStatus, resultUuidFor } from '../../../lib/outbox/rules.js';
 import { Outbox } from '../../../lib/outbox/store.js';
-import { duplicatesToRemove, holdAction, type QueuedJob } from '../../../lib/durability/jobs-policy.js';
+import { duplicatesToRemove, holdAction, isHeldForPass, type QueuedJob } from '../../../lib/durability/jobs-policy.js';
 import { nullLogger } from '../../../lib/log/index.js';
 import type { InsertResultsArgs, StoreViewerArgs } from '../../../lib/db/index.js';
 
@@ -172,5 +172,10 @@ describe('queue policy', () => {
     expect(holdAction(job({ jobStatus: 5, numHolds: 1, holdReason: 'Transfer output files failure: No space left on device' }), 3)).toBe('release');
     expect(holdAction(job({ jobStatus: 5, numHolds: 4, holdReasonCode: 12, holdReason: 'x' }), 3)).toBe('end');
     expect(holdAction(job({ jobStatus: 5, numHolds: 1, holdReasonCode: 1, holdReason: 'via condor_hold (by user swamp)' }), 3)).toBe('end');
+  });
+  test('a spooled job waiting for its input (hold code 16) is not held for the pass', () => {
+    expect(isHeldForPass(job({ jobStatus: 5, holdReasonCode: 16, holdReason: 'Spooling input data files' }))).toBe(false);
+    expect(isHeldForPass(job({ jobStatus: 5, holdReasonCode: 1, holdReason: 'via condor_hold' }))).toBe(true);
+    expect(isHeldForPass(job({ jobStatus: 2 }))).toBe(false);
   });
 });
