@@ -92,6 +92,17 @@ install -d -m 02770 "$DESTDIR$PREFIX/log"
 install -d -m 02770 "$DESTDIR$PREFIX/run"
 own "$SWAMP_USER:$SWAMP_GROUP" "$DESTDIR$PREFIX/log" "$DESTDIR$PREFIX/run"
 chmod 02770 "$DESTDIR$PREFIX/log" "$DESTDIR$PREFIX/run"   # chown may clear setgid
+# Default ACL on the run dir: whatever is made beneath it gives the submit group the rights its
+# maker gave the owner (rwx for a directory made 0775), whatever the maker's umask. The job, its hooks
+# and HTCondor's shadow (writing a job's output back, as the service account, umask 022) then leave
+# directories mysqld's user can empty and remove (launch_viewer removes an earlier viewer's dir);
+# "other" gets nothing. Needs setfacl (Debian/RHEL package acl) and a file system with ACLs.
+if [ "$(id -u)" = 0 ] && has_group "$SWAMP_GROUP" && command -v setfacl >/dev/null 2>&1; then
+  setfacl -m "g:$SWAMP_GROUP:rwx,d:u::rwx,d:g::rwx,d:g:$SWAMP_GROUP:rwx,d:m::rwx,d:o::---" "$DESTDIR$PREFIX/run" ||
+    echo "warning: setfacl failed on $PREFIX/run (file system without ACLs?): mysqld's user cannot remove job dirs the jobs wrote into" >&2
+else
+  echo "warning: run dir without its default ACL (needs root, group $SWAMP_GROUP and setfacl): setfacl -m g:$SWAMP_GROUP:rwx,d:u::rwx,d:g::rwx,d:g:$SWAMP_GROUP:rwx,d:m::rwx,d:o::--- $PREFIX/run" >&2
+fi
 for d in $DATA_DIRS; do
   install -d -m 02775 "$DESTDIR$d"
   own "$SWAMP_USER:$SWAMP_GROUP" "$DESTDIR$d"

@@ -4,7 +4,7 @@
  * step runs against temp dirs and in-memory fakes in unit tests and against the real services in
  * integration tests, with the same code.
  */
-import { lstat, readdir } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/index.js';
 import type { StatusPublisher } from '../monitor/types.js';
@@ -32,6 +32,19 @@ export function scratchPaths(scratch: string): ScratchPaths {
 }
 
 /** Starts monitorjob detached for this job; resolves to its pid. */
+/**
+ * in/ and out/ of the scratch dir, group-writable (0775, whatever the starter's umask): HTCondor
+ * transfers them back into the job dir on the submit side keeping these modes, and there the submit
+ * group (mysqld's user) must be able to remove what the job wrote (the run dir's default ACL makes
+ * the group's rights follow the mode; docs/deployment.md).
+ */
+export async function makeJobIoDirs(paths: Pick<ScratchPaths, 'inDir' | 'outDir'>): Promise<void> {
+  for (const d of [paths.inDir, paths.outDir]) {
+    await mkdir(d, { recursive: true });
+    await chmod(d, 0o775);
+  }
+}
+
 export type MonitorLauncher = (name: 'MonitorAssessment' | 'MonitorViewer', args: JobArgs) => Promise<number | undefined>;
 
 export interface HookContext {

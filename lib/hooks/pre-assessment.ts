@@ -12,7 +12,7 @@ import { assessmentStatusAd } from '../status/ads.js';
 import { AssessmentStatus, withRetry } from '../status/catalogue.js';
 import { extractSubmitBundle } from './archive.js';
 import { dbTimestampUtc } from '../db/backend.js';
-import { directorySize, type HookContext } from './context.js';
+import { directorySize, makeJobIoDirs, type HookContext } from './context.js';
 import { BUILDER_USER, builderPassword } from './inputs.js';
 import { populateAssessmentInputs } from './populate.js';
 import { platformOf, type PlatformKind } from './settings.js';
@@ -32,8 +32,7 @@ export async function preAssessment(ctx: HookContext): Promise<number> {
   let platform: PlatformKind;
   const password = builderPassword();
   try {
-    await mkdir(paths.inDir, { recursive: true });
-    await mkdir(paths.outDir, { recursive: true });
+    await makeJobIoDirs(paths);
     const bundle = join(paths.scratch, `${args.execrunuid}_submitbundle.tar.gz`);
     const members = await extractSubmitBundle(bundle, paths.scratch);
     log.info('submit bundle extracted', { members });

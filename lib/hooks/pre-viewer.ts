@@ -10,7 +10,7 @@ import { readBogFile, writeBogFile } from '../bog/index.js';
 import { viewerAdOptionsOf, viewerStatusAd, type ViewerAdOptions } from '../status/ads.js';
 import { ViewerState, ViewerStatus, type ViewerStateValue } from '../status/catalogue.js';
 import { extractArchive, extractSubmitBundle } from './archive.js';
-import type { HookContext } from './context.js';
+import { makeJobIoDirs, type HookContext } from './context.js';
 import { platformOf, type PlatformKind } from './settings.js';
 import { CODEDX_FILES, codedxVersion, runParamsSh, runParamsShPath } from './viewer-inputs.js';
 import { VM_TOOLS, makeInputDisk, makeOutputDisk, qemuImgDelta } from './vm.js';
@@ -45,8 +45,7 @@ export async function preViewer(ctx: HookContext): Promise<number> {
   let bog: Record<string, string>;
   let platform: PlatformKind;
   try {
-    await mkdir(paths.inDir, { recursive: true });
-    await mkdir(paths.outDir, { recursive: true });
+    await makeJobIoDirs(paths);
     await extractSubmitBundle(join(paths.scratch, `${args.execrunuid}_submitbundle.tar.gz`), paths.scratch);
     bog = readBogFile(join(paths.scratch, `${args.execrunuid}.bog`));
     bog.vmhostname = args.vmhostname;

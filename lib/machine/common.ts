@@ -6,7 +6,7 @@
  * event words, IP file and out/ files as a real VM (serial ports) or container (files under
  * $_CONDOR_SCRATCH_DIR/out) would. Nothing here talks to HTCondor, the DB or ../shared.
  */
-import { appendFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors/index.js';
 
@@ -134,9 +134,15 @@ export class EventWriter {
   }
 }
 
+/**
+ * in/ and out/, group-writable (0775 whatever the umask): they travel back to the submit side with
+ * these modes, where mysqld's user (the submit group) removes them (docs/deployment.md).
+ */
 export async function ensureDirs(p: JobPaths): Promise<void> {
-  await mkdir(p.inDir, { recursive: true });
-  await mkdir(p.outDir, { recursive: true });
+  for (const d of [p.inDir, p.outDir]) {
+    await mkdir(d, { recursive: true });
+    await chmod(d, 0o775);
+  }
 }
 
 /** Sleep that ends early when `signal` aborts (SIGTERM must not wait for a long "assessment"). */

@@ -6,12 +6,13 @@
  * SWAMP_CONFIG set, umask 0007). Skipped in the facility shape.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { connect, type Db } from '../../lib/db/index.js';
-import { invalidate, queryHistory, queryQueue, remove, swampIdConstraint, type HTCondorContext } from '../../lib/htcondor/index.js';
+import { invalidate, isExactly, queryHistory, queryQueue, remove, runTool, swampIdConstraint, type HTCondorContext } from '../../lib/htcondor/index.js';
 import { parseEnvLines } from '../integration/helpers/db-env.js';
 import { seedAssessmentRun } from '../integration/helpers/db-seed.js';
 
@@ -48,7 +49,9 @@ function runAs(user: string, program: string, args: string[], extraEnv: Record<s
 let db: Db;
 let queue: HTCondorContext;
 const ids: string[] = [];
+const vruns: string[] = [];
 const dirs: string[] = [];
+const CODEDX = '5d0fb63c-865a-11e3-88bb-001a4a81450b';
 
 beforeAll(async () => {
   if (!SIB) return;
@@ -68,7 +71,8 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!SIB) return;
   for (const id of ids) await remove(queue, { constraint: swampIdConstraint(id) }).catch(() => undefined);
-  if (ids.length > 0) await invalidate(queue, { names: ids }).catch(() => undefined);
+  for (const id of vruns) await remove(queue, { constraint: isExactly('SWAMP_vrun_execrunuid', id) }).catch(() => undefined);
+  if (ids.length + vruns.length > 0) await invalidate(queue, { names: [...ids, ...vruns] }).catch(() => undefined);
   for (const x of dirs) await rm(x, { recursive: true, force: true });
   await db?.close();
 });
@@ -100,6 +104,13 @@ async function seedRun(): Promise<string> {
   return run.executionRecordUuid;
 }
 
+/** JSON lines of one of the installed programs' logs. */
+function logLines(file: string): Array<Record<string, unknown>> {
+  const f = join(need('SWAMP_MH_LOG'), file);
+  if (!existsSync(f)) return [];
+  return readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
 /** The job dir of a run, named by the job's SWAMP_submit_jobdir. */
 async function finishedJob(id: string): Promise<{ Owner: string; JobStatus: number; SWAMP_submit_jobdir: string }> {
   return waitFor('the run to finish and leave the queue', async () => {
@@ -129,6 +140,9 @@ d('the layout make install made', () => {
     expect(need('SWAMP_MH_RUN')).toBe(join(prefix, 'run'));
     expect(need('SWAMP_MH_LOG')).toBe(join(prefix, 'log'));
     for (const dir of ['run', 'log']) expect(who(join(prefix, dir))).toEqual({ owner: svc, group: grp, mode: '2770' });
+    // the run dir's default ACL: what is made beneath it keeps the submit group's rights
+    const acl = execFileSync('getfacl', ['-cp', join(prefix, 'run')], { encoding: 'utf8' }).split('\n').filter((l) => l !== '');
+    expect(acl).toEqual(expect.arrayContaining([`group:${need('SWAMP_MH_GROUP')}:rwx`, 'default:user::rwx', 'default:group::rwx', `default:group:${need('SWAMP_MH_GROUP')}:rwx`, 'default:mask::rwx', 'default:other::---']));
     for (const dir of ['swamp/working/results', 'swamp/outgoing', 'swamp/projects']) expect(who(join(inst, dir))).toEqual({ owner: svc, group: grp, mode: '2775' });
     expect(who(join(prefix, 'etc', 'tokens.d'))).toEqual({ owner: 0, group: 0, mode: '0755' });
     for (const u of [need('SWAMP_MH_DB_OS_USER'), need('SWAMP_MH_SERVICE_USER'), 'root']) {
@@ -182,6 +196,52 @@ d('the installed programs as the real accounts', () => {
     expect(Number.parseInt(made.mode, 8) & 0o2070).toBe(0o2070);
     // the next pass removes it (the job wrote in/ and out/ as the service account: only it can)
     expect(runAs(need('SWAMP_MH_SERVICE_USER'), 'launchassessment', ['--drain'])).toMatchObject({ status: 0 });
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  test('launch_viewer (mysqld\'s user) removes an earlier viewer\'s job dir that the job and HTCondor wrote into as the service account', async () => {
+    const run = await seedAssessmentRun(db, { packageName: 'zlib' });
+    const id = `vrun_${run.projectUuid}_CodeDX`;
+    vruns.push(id);
+    // the earlier viewer's job dir, made by launch_viewer (as mysqld's user) with its submit file
+    const name = `vswamp_${randomUUID().toUpperCase()}`;
+    const dir = join(need('SWAMP_MH_RUN'), name);
+    const db0 = need('SWAMP_MH_DB_OS_USER');
+    execFileSync('setpriv', [`--reuid=${db0}`, `--regid=${String(idOf('g', db0))}`, '--init-groups', 'sh', '-c', 'umask 0077 && mkdir "$0" && : > "$0/$1.sub"', dir, id]);
+    // its job: the simulated viewer, as the service account, ended by its idle timeout; HTCondor
+    // brings in/ and out/ back into the job dir
+    const sub = [
+      'universe = vanilla',
+      `executable = ${join(need('SWAMP_MH_PREFIX'), 'bin', 'swamp-viewer-machine')}`,
+      'arguments = "--idle-timeout-ms 1000 --delay-ms 10"',
+      'environment = "SWAMP_PROGRAM=swamp-viewer-machine"',
+      'transfer_executable = False',
+      'should_transfer_files = YES',
+      'transfer_output_files = in,out',
+      'when_to_transfer_output = ON_EXIT_OR_EVICT',
+      'log = condor_log',
+      `initialdir = ${dir}`,
+      `+SWAMP_test_earlier_viewer = "${id}"`,
+      'queue',
+      '',
+    ].join('\n');
+    await runTool(queue, 'condor_submit', ['-terse', '-'], { input: sub });
+    const ended = await waitFor('the earlier viewer to end', async () => {
+      const h = await queryHistory(queue, { constraint: `SWAMP_test_earlier_viewer == "${id}"`, attributes: ['JobStatus', 'Owner', 'ExitCode'], limit: 1 });
+      return h[0];
+    }, 120_000, 500);
+    expect(ended).toMatchObject({ JobStatus: 4, Owner: need('SWAMP_MH_SERVICE_USER'), ExitCode: 0 });
+    for (const sub of ['in', 'out']) expect(statSync(join(dir, sub)).uid).toBe(idOf('u', need('SWAMP_MH_SERVICE_USER')));
+    expect(readdirSync(join(dir, 'out'))).toContain('codedx_viewerdb.tar.gz');
+
+    // the next viewer of the project: launch_viewer as mysqld's user removes the earlier dir
+    await db.execute('CALL assessment.launch_viewer(?, ?, ?, ?, ?, ?, @lv_path, @lv_rs, @lv_vi)', [null, run.userUuid, CODEDX, run.projectUuid, `${need('SWAMP_MH_SHARED')}/`, null]);
+    expect((await db.select<{ rs: string }>('SELECT @lv_rs AS rs'))[0]?.rs).toBe('SUCCESS');
+    const removed = await waitFor('the earlier dir\'s removal', async () => {
+      const lines = logLines('launchviewer.log').filter((l) => l.jobDir === name);
+      return lines.find((l) => l.msg === 'removed the job dir of an earlier viewer job' || l.msg === 'cannot remove an old viewer job dir');
+    }, 60_000);
+    expect(removed.msg).toBe('removed the job dir of an earlier viewer job');
     expect(existsSync(dir)).toBe(false);
   });
 });
