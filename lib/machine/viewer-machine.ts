@@ -18,6 +18,11 @@
  * the uploaded projects survive a stop/start exactly like a real viewer's. Our "codedx.sql" is a JSON
  * dump (there is no MySQL here); only this machine reads it.
  *
+ * On an execute host of a facility (`--host own`, or SWAMP_VIEWER_MACHINE_HOST=own in the job's
+ * environment, which the execute host sets with HTCondor's STARTER_JOB_ENVIRONMENT) it serves plain
+ * http on the host's own address (its first non-loopback IPv4), as a viewer VM has its own address, so
+ * the submit side's results upload reaches it from another host; the IP file holds `<ip>:<port>`.
+ *
  * In a container (`--host container`, the docker platform's simulated viewer image built by
  * services/docker/engine.sh) it serves like a real docker viewer: https with the image's self-signed
  * certificate on the container's own address (its bridge interface, not published on the host), port
@@ -25,7 +30,7 @@
  *
  * Settings: argv, then run-params.sh (scratch dir or in/: PROJECT, APIKEY, VIEWER), then the BOG
  * (`urluuid`, `apikey`, `viewer`, `local_machine_<key>`):
- *   --job-dir D  --host 127.0.0.1|container  --port N (0 = any; container: 8443)  --delay-ms N (default 200)
+ *   --job-dir D  --host 127.0.0.1|own|container  --port N (0 = any; container: 8443)  --delay-ms N (default 200)
  *   --event-mode append|truncate  --idle-timeout-ms N  --project <urluuid>  --apikey <key>
  *   --tls-cert F --tls-key F (PEM; required with --host container, https)
  */
@@ -55,6 +60,9 @@ import {
 import { tarGzPaths } from './tarball.js';
 import { createViewerApi, emptyDb, parseDb, type ViewerDb } from './viewer-api.js';
 
+/** The execute host's choice of listening address (`own`: its own address), set in the job's environment. */
+export const VIEWER_HOST_ENV = 'SWAMP_VIEWER_MACHINE_HOST';
+
 /** The port a real viewer (and this machine in a container) serves https on. */
 export const CONTAINER_VIEWER_PORT = 8443;
 
@@ -73,7 +81,11 @@ export interface ViewerMachineSettings {
 }
 
 /** `probeContainer`: whether this process runs in a container (tests replace it). */
-export async function resolveViewerSettings(argv: readonly string[], probeContainer: () => Promise<boolean> = inContainer): Promise<ViewerMachineSettings> {
+export async function resolveViewerSettings(
+  argv: readonly string[],
+  probeContainer: () => Promise<boolean> = inContainer,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ViewerMachineSettings> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -99,10 +111,17 @@ export async function resolveViewerSettings(argv: readonly string[], probeContai
   );
   const bog = await readBog(p);
   const pick = (...vals: (string | undefined)[]): string | undefined => vals.find((v) => v !== undefined && v !== '' && v !== 'null');
-  const host = values.host ?? bog.get('local_machine_host') ?? '127.0.0.1';
+  const fromHost = values.host ?? env[VIEWER_HOST_ENV];
+  const host = fromHost ?? bog.get('local_machine_host') ?? '127.0.0.1';
   let listenHost = '127.0.0.1';
   let tls: { cert: string; key: string } | undefined;
-  if (host === 'container') {
+  if (host === 'own' && fromHost !== undefined) {
+    // The execute host's own address, as a viewer VM has its own on the facility's network: the
+    // submit side (launch_viewer's results upload) reaches it from another host. Only the execute
+    // host decides this (argv, or its environment: HTCondor's STARTER_JOB_ENVIRONMENT), never the BOG.
+    listenHost = containerAddress() ?? '';
+    if (listenHost === '') throw new UsageError('--host own: no IPv4 address on a non-loopback interface');
+  } else if (host === 'container') {
     // Only inside a container: its address is then the container's own bridge interface, which only
     // the host reaches (nothing is published), like a real docker viewer's.
     if (!(await probeContainer())) throw new UsageError('--host container: not running in a container (no /run/.containerenv or /.dockerenv)');
@@ -113,9 +132,9 @@ export async function resolveViewerSettings(argv: readonly string[], probeContai
     if (cert === undefined || key === undefined) throw new UsageError('--host container needs --tls-cert and --tls-key (a viewer serves https)');
     tls = { cert, key };
   } else if (host !== '127.0.0.1' && host !== 'localhost') {
-    // Outside a container the machine has no authentication beyond the API key: it must never listen
-    // beyond loopback (and the IP channel carries an IPv4 dotted quad).
-    throw new UsageError(`--host must be 127.0.0.1 or container, got '${host}'`);
+    // Outside a container the machine has no authentication beyond the API key: unless the execute
+    // host says `own`, it never listens beyond loopback (and the IP channel carries an IPv4 dotted quad).
+    throw new UsageError(`--host must be 127.0.0.1, own or container, got '${host}'`);
   }
   const eventMode = (values['event-mode'] ?? bog.get('local_machine_event_mode') ?? 'append') as EventMode;
   if (eventMode !== 'append' && eventMode !== 'truncate') throw new UsageError(`unknown event mode '${String(eventMode)}'`);
@@ -139,7 +158,7 @@ async function inContainer(): Promise<boolean> {
   return (await exists('/run/.containerenv')) || (await exists('/.dockerenv'));
 }
 
-/** The first IPv4 address of a non-loopback interface (a container's eth0). */
+/** The first IPv4 address of a non-loopback interface (a container's or an execute host's eth0). */
 export function containerAddress(ifaces: ReturnType<typeof networkInterfaces> = networkInterfaces()): string | undefined {
   for (const name of Object.keys(ifaces).sort()) {
     for (const a of ifaces[name] ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;

@@ -188,6 +188,23 @@ test('refuses non-loopback hosts; file names are sanitised', async () => {
   expect(safeFileName('a b;c.zip')).toBe('a_b_c.zip');
 });
 
+test('own mode: the execute host\'s own address when argv or the environment says so, never from the BOG', async () => {
+  const own = containerAddress();
+  if (own !== undefined) {
+    expect((await resolveViewerSettings(['--job-dir', dir, '--host', 'own'])).host).toBe(own);
+    const s = await resolveViewerSettings(['--job-dir', dir], async () => false, { SWAMP_VIEWER_MACHINE_HOST: 'own' });
+    expect(s).toMatchObject({ host: own, port: 0, tls: undefined });
+    expect(ipFileText(s.host, 40123)).toBe(`${own}:40123\n`);
+  }
+  const withBog = await mkdtemp(join(tmpdir(), 'vmachine-own-'));
+  try {
+    await writeFile(join(withBog, 'x.bog'), 'local_machine_host=own\n');
+    await expect(resolveViewerSettings(['--job-dir', withBog], async () => false, {})).rejects.toThrow(/127\.0\.0\.1, own or container/);
+  } finally {
+    await rm(withBog, { recursive: true, force: true });
+  }
+});
+
 test('container mode: only inside a container; the bridge address; the bare IP on 8443 as docker_vrun.sh writes it', async () => {
   const args = ['--job-dir', dir, '--host', 'container'];
   await expect(resolveViewerSettings([...args, '--tls-cert', 'c', '--tls-key', 'k'], async () => false)).rejects.toThrow(/not running in a container/);
