@@ -119,9 +119,11 @@ layout() {
   install -d -m 0755 "$B/data" "$INST" "$PREFIX_DIR" "$PREFIX_DIR/bin" "$PREFIX_DIR/etc"
   # store: package and tool archives (legacy /swamp/store), read by the hooks on the execute hosts
   install -d -m 0755 "$SHARED" "$SHARED/working" "$SHARED/store"
-  install -d -m 2775 -o "$SVC" -g "$GRP" "$SHARED/working/results" "$SHARED/outgoing" "$SHARED/projects"
+  install -d -m 2775 -o "$SVC" -g "$GRP" "$SHARED/working/results" "$SHARED/outgoing" "$SHARED/projects" "$SHARED/metrics"
   # run dir: the mysqld user writes job dirs into it (group), the service account drains it
   install -d -m 2770 -o "$SVC" -g "$GRP" "$B/data/run"
+  # (as make install sets it: scripts/install.sh)
+  setfacl -m "g:$GRP:rwx,d:u::rwx,d:g::rwx,d:g:$GRP:rwx,d:m::rwx,d:o::---" "$B/data/run"
   install -d -m 01777 "$B/data/log"
   [ -s "$B/secrets/exec-db.password" ] || head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$B/secrets/exec-db.password"
   chmod 0600 "$B/secrets/exec-db.password"
@@ -221,6 +223,9 @@ NUM_CPUS = 4
 TRUST_UID_DOMAIN = True
 SWAMP_LocalPool = True
 STARTD_ATTRS = \$(STARTD_ATTRS) SWAMP_LocalPool
+# the simulated viewer machine serves on this host's own address, as a viewer VM has its own on the
+# facility's network: launch_viewer on the data host uploads results to it
+STARTER_JOB_ENVIRONMENT = "SWAMP_VIEWER_MACHINE_HOST=own"
 EOF
     ;;
   esac
@@ -238,6 +243,7 @@ binDir = $PREFIX_DIR/bin
 resultsFolder = $SHARED/working/results/
 outgoingFolder = $SHARED/outgoing/
 projectsFolder = $SHARED/projects/
+metricsFolder = $SHARED/metrics/
 htcondor_root = /opt/swamp-condor/host
 htcondor_collector_host = $(ip_of cm)
 htcondor_condor_manager = $(ip_of cm)
@@ -292,10 +298,29 @@ prepare_root() {
     install -d -m 0755 "$u$PREFIX_DIR/bin" "$u$PREFIX_DIR/etc" "$u$SHARED" "$u/var/lib/$SVC"
     chown "$SVC:$GRP" "$u/var/lib/$SVC"
     install -d -m 01777 "$u/var/log/swamp"
-    exec_swamp_conf > "$u$PREFIX_DIR/etc/swamp.conf"
-    chown "root:$GRP" "$u$PREFIX_DIR/etc/swamp.conf"; chmod 0640 "$u$PREFIX_DIR/etc/swamp.conf"
+    exec_conf "$h"
     ;;
   esac
+}
+
+# An execute host's swamp.conf, rewritten in place in its upper layer (also on a running host: the
+# hooks read it per job)
+exec_conf() {
+  local f=$B/$1/upper$PREFIX_DIR/etc/swamp.conf
+  exec_swamp_conf > "$f"
+  chown "root:$GRP" "$f"; chmod 0640 "$f"
+}
+
+# A running host: its condor_config and (execute hosts) swamp.conf as this script writes them now;
+# a changed condor_config is rewritten in its upper layer and the daemons reconfigured.
+refresh_host() {
+  local h=$1 f=$B/$1/upper/etc/condor/condor_config new
+  new=$(condor_config "$h")
+  if [ "$new" != "$(cat "$f" 2>/dev/null)" ]; then
+    printf '%s\n' "$new" > "$f"
+    host_exec "$h" /usr/sbin/condor_reconfig >/dev/null 2>&1 || echo "mh.sh: condor_reconfig on $h failed" >&2
+  fi
+  case $h in exec*) exec_conf "$h" ;; esac
 }
 
 # Runs inside the host's network, UTS and mount namespaces (see start_host).
@@ -327,7 +352,7 @@ host_init() {
 
 start_host() {
   local h=$1
-  if master_pid "$h" >/dev/null; then return 0; fi
+  if master_pid "$h" >/dev/null; then refresh_host "$h"; return 0; fi
   prepare_root "$h"
   rm -f "$(pidfile_of "$h")"
   ip netns exec "$(ns_of "$h")" unshare --uts --mount --propagation private "$0" __host_init "$h"
@@ -352,7 +377,7 @@ install_sib() {
   local out
   # (scripts/install.sh is what `make install` runs, without make's rebuild check)
   out=$(WITH_SIMULATOR=1 CREATE_ACCOUNTS=1 SWAMP_USER="$SVC" SWAMP_GROUP="$GRP" MYSQLD_USER="$DBU" \
-      DATA_DIRS="/swamp/working/results /swamp/outgoing /swamp/projects" TOKEN_USERS="$DBU $SVC root" \
+      DATA_DIRS="/swamp/working/results /swamp/outgoing /swamp/projects /swamp/metrics" TOKEN_USERS="$DBU $SVC root" \
       SWAMP_TOKEN="$B/secrets/$SVC.token" "$PROJECT/scripts/install.sh" "$DINST" /opt/swamp /usr/local/bin 2>&1) ||
     { echo "$out" >&2; die "make install DESTDIR=$DINST failed"; }
 }
@@ -448,6 +473,7 @@ binDir = $DPREFIX/bin
 resultsFolder = $DSHARED/working/results/
 outgoingFolder = $DSHARED/outgoing/
 projectsFolder = $DSHARED/projects/
+metricsFolder = $DSHARED/metrics/
 # the facility's shared data tree plays the legacy shared /swamp: files the DB names live below it
 trustedDataDirs = /swamp/ $DSHARED/
 htcondor_root = $d/htcondor
@@ -554,6 +580,12 @@ export SWAMP_MH_PREFIX='$PREFIX_DIR'
 export SWAMP_MH_RESULTS='$SHARED/working/results'
 export SWAMP_MH_SCRIPT='$0'
 export SWAMP_MH_TOOLS='$B/data/admin-bin'
+export SWAMP_MH_SHARED='$SHARED'
+export SWAMP_MH_LOG='$B/data/log'
+export SWAMP_MH_RUN='$B/data/run'
+export SWAMP_MH_INST='$INST'
+export SWAMP_MH_GROUP='$GRP'
+export SWAMP_MH_NETNS='$(ns_of data)'
 EOF
   chmod 0600 "$B/env"
 }
@@ -588,6 +620,7 @@ up-sib)
   [ "$(id -u)" = 0 ] || die "must run as root"
   [ -x "$LOWER/usr/sbin/condor_master" ] || die "HTCondor chroot missing: run services/condor/setup.sh (make services) first"
   install -d -m 0755 "$B"
+  command -v setfacl >/dev/null || die "setfacl missing: apt-get install acl"
   CONDOR_HOSTS=sib
   accounts; network; secrets; layout_sib
   start_host sib
@@ -601,6 +634,7 @@ up-sib)
 up)
   [ "$(id -u)" = 0 ] || die "must run as root"
   [ -x "$LOWER/usr/sbin/condor_master" ] || die "HTCondor chroot missing: run services/condor/setup.sh (make services) first"
+  command -v setfacl >/dev/null || die "setfacl missing: apt-get install acl"
   t0=$(date +%s.%N)
   install -d -m 0755 "$B"
   accounts; network; secrets; layout

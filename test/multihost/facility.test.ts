@@ -10,11 +10,13 @@
  * (`mh.sh up-sib`): one host with every HTCondor role and MariaDB (as `mysql`), no spooling, jobs
  * owned by the service account through the same token.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { gunzipSync } from 'node:zlib';
+import * as tar from 'tar';
 import { connect, type Db } from '../../lib/db/index.js';
 import { invalidate, isExactly, queryAds, queryHistory, queryQueue, remove, swampIdConstraint, type HTCondorContext } from '../../lib/htcondor/index.js';
 import { GCC_SCARF_GZIP_BASE64 } from '../../lib/machine/assets/gcc-scarf.js';
@@ -206,8 +208,16 @@ test('a CodeDX viewer launches on an execute host, is found again by the next la
   dirs.push(store);
   const uuid = await seedAssessmentResult(db, run);
   const file = join(store, 'parsed_results.xml');
-  await writeFile(file, gunzipSync(Buffer.from(GCC_SCARF_GZIP_BASE64, 'base64')), { mode: 0o644 });
-  await db.execute('UPDATE assessment.assessment_result SET file_path = ?, tool_name = ? WHERE assessment_result_uuid = ?', [file, 'GCC', uuid]);
+  const scarf = gunzipSync(Buffer.from(GCC_SCARF_GZIP_BASE64, 'base64'));
+  await writeFile(file, scarf, { mode: 0o644 });
+  // the package archive the launcher re-zips for the upload
+  const src = join(store, 'src');
+  await mkdir(join(src, 'zlib-1.2.13'), { recursive: true });
+  await writeFile(join(src, 'zlib-1.2.13', 'zlib.h'), '#define ZLIB_VERSION "1.2.13"\n');
+  const archive = join(store, 'zlib-1.2.13.tar.gz');
+  await tar.c({ gzip: true, file: archive, cwd: src, portable: true }, ['zlib-1.2.13']);
+  await chmod(archive, 0o644);
+  await db.execute('UPDATE assessment.assessment_result SET file_path = ?, source_archive_path = ?, tool_name = ? WHERE assessment_result_uuid = ?', [file, archive, 'GCC', uuid]);
 
   const t0 = Date.now();
   const out = await callLaunchViewer(uuid, run.userUuid, run.projectUuid, `${store}/`);
@@ -224,8 +234,26 @@ test('a CodeDX viewer launches on an execute host, is found again by the next la
   expect(jobs[0]).toMatchObject({ Owner: SERVICE_USER });
   expect(String(jobs[0]?.RemoteHost)).toMatch(EXEC_HOST);
 
-  // (the results upload is not checked here: the simulated viewer machine serves its API on the
-  // execute host's loopback, which the data host cannot reach; a real viewer VM has its own address)
+  // the results reached the viewer: launch_viewer on the data host uploaded them to the viewer's own
+  // address on the execute host (facility: the execute host's, as a viewer VM's; SiB: loopback)
+  const first = await waitFor('the first request\'s upload', async () => logLines('launchviewer.log').find((l) => l.msg === 'viewer request finished' && l.execrunid === id), 60_000, 250);
+  expect(first).toMatchObject({ launch: 'launched', upload: 'uploaded' });
+  const vmip = String(up?.SWAMP_vmu_viewer_vmip);
+  // (SiB: the viewer serves on the host's loopback, which the launcher on the same host reaches and this
+  // test, outside the host's network namespace, does not; the single-host suite reads it back there)
+  if (!SIB) {
+    expect(vmip).toMatch(/^10\.231\.17\.[56]:\d+$/);
+    const base = `http://${vmip}/${String(up?.SWAMP_vmu_viewer_url_uuid)}/api`;
+    const get = async <T>(path: string): Promise<T> => (await (await fetch(`${base}${path}`, { headers: { Authorization: `System-Key ${String(up?.SWAMP_vmu_viewer_apikey)}` }, signal: AbortSignal.timeout(10_000) })).json()) as T;
+    const projects = await get<{ projects: Array<{ id: number; name: string }> }>('/projects');
+    const project = projects.projects.find((p) => p.name === 'zlib');
+    expect(project).toBeDefined();
+    const analyses = await get<{ analyses: Array<{ files: Array<{ field: string; name: string; sha256: string }> }> }>(`/projects/${String(project?.id)}/analyses`);
+    expect(analyses.analyses).toHaveLength(1);
+    expect(analyses.analyses[0]?.files.map((f) => [f.field, f.name])).toEqual([['file1', 'parsed_results.xml'], ['file2', 'zlib-1.2.13.zip']]);
+    expect(analyses.analyses[0]?.files[0]?.sha256).toBe(createHash('sha256').update(scarf).digest('hex'));
+  }
+
   // the next request finds the running viewer: same instance, no second job
   const again = await callLaunchViewer(null, run.userUuid, run.projectUuid, `${store}/`);
   expect(again).toMatchObject({ rs: 'SUCCESS', vi: instance });
