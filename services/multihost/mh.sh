@@ -61,6 +61,13 @@ chroot_ids() { echo "$(awk -F: '$1 == "condor" { print $3 }' "$LOWER/etc/passwd"
 master_pid() { local f; f=$(pidfile_of "$1"); [ -s "$f" ] || return 1; local p; p=$(cat "$f")
   kill -0 "$p" 2>/dev/null && [ "$(cat /proc/"$p"/comm 2>/dev/null)" = condor_master ] && echo "$p"; }
 
+# make install sets the run dir's default ACL (docs/deployment.md): setfacl (Debian package acl)
+need_setfacl() {
+  command -v setfacl >/dev/null && return 0
+  apt-get install -y -q acl >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q acl >/dev/null 2>&1; } ||
+    die "setfacl missing and apt-get install acl failed"
+}
+
 # ---- accounts on the machine (the same uids inside every host root) ------------------------------
 accounts() {
   getent group "$GRP" >/dev/null || groupadd --system "$GRP"
@@ -120,17 +127,13 @@ layout() {
   # store: package and tool archives (legacy /swamp/store), read by the hooks on the execute hosts
   install -d -m 0755 "$SHARED" "$SHARED/working" "$SHARED/store"
   install -d -m 2775 -o "$SVC" -g "$GRP" "$SHARED/working/results" "$SHARED/outgoing" "$SHARED/projects" "$SHARED/metrics"
-  # run dir: the mysqld user writes job dirs into it (group), the service account drains it
-  install -d -m 2770 -o "$SVC" -g "$GRP" "$B/data/run"
-  # (as make install sets it: scripts/install.sh)
-  setfacl -m "g:$GRP:rwx,d:u::rwx,d:g::rwx,d:g:$GRP:rwx,d:m::rwx,d:o::---" "$B/data/run"
-  install -d -m 01777 "$B/data/log"
+  # (the data host's run, log and token dirs: make install, install_data)
   [ -s "$B/secrets/exec-db.password" ] || head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$B/secrets/exec-db.password"
   chmod 0600 "$B/secrets/exec-db.password"
 }
 
 # SiB: owners, groups and modes of the run, log, data and token directories come from make install
-# (install_sib); only the package store of the test is made here.
+# (install_data); only the package store of the test is made here.
 layout_sib() {
   dvars sib
   install -d -m 0755 "$D" "$DINST" "$DSHARED" "$DSHARED/store"
@@ -366,18 +369,22 @@ dvars() {
     DINST=$B/sib-inst; DPREFIX=$DINST/opt/swamp; DSHARED=$DINST/swamp; DRUN=$DPREFIX/run; DLOG=$DPREFIX/log
     DTOKENS=$DPREFIX/etc/tokens.d; DCM=$(ip_of sib); DSIBFLAG=yes
   else
-    DINST=$INST; DPREFIX=$DINST/opt/swamp; DSHARED=$SHARED; DRUN=$B/data/run; DLOG=$B/data/log
-    DTOKENS=$B/data/tokens.d; DCM=$(ip_of cm); DSIBFLAG=no
+    DINST=$INST; DPREFIX=$DINST/opt/swamp; DSHARED=$SHARED; DRUN=$DPREFIX/run; DLOG=$DPREFIX/log
+    DTOKENS=$DPREFIX/etc/tokens.d; DCM=$(ip_of cm); DSIBFLAG=no
   fi
 }
 
-# SiB: `make install DESTDIR=$DINST` as production runs it (accounts, groups, owners and modes of the
-# run, log, data and token dirs, the token copies), every time: the test checks what it laid out.
-install_sib() {
-  local out
+# The data host (facility) or the one host (SiB): `make install DESTDIR=$DINST` as production runs it
+# (accounts, groups, owners and modes of the run, log and token dirs, the run dir's default ACL, the
+# token copies; SiB: the data dirs too, the facility's are its shared file system, layout), every
+# time: the tests check what it laid out. With the local platform's simulated machines: the only
+# machines that run here. The execute hosts bind $PREFIX_DIR/bin of the facility's install tree.
+install_data() {
+  local out dirs=""
+  [ "$DH" = sib ] && dirs="/swamp/working/results /swamp/outgoing /swamp/projects /swamp/metrics"
   # (scripts/install.sh is what `make install` runs, without make's rebuild check)
   out=$(WITH_SIMULATOR=1 CREATE_ACCOUNTS=1 SWAMP_USER="$SVC" SWAMP_GROUP="$GRP" MYSQLD_USER="$DBU" \
-      DATA_DIRS="/swamp/working/results /swamp/outgoing /swamp/projects /swamp/metrics" TOKEN_USERS="$DBU $SVC root" \
+      DATA_DIRS="$dirs" TOKEN_USERS="$DBU $SVC root" \
       SWAMP_TOKEN="$B/secrets/$SVC.token" "$PROJECT/scripts/install.sh" "$DINST" /opt/swamp /usr/local/bin 2>&1) ||
     { echo "$out" >&2; die "make install DESTDIR=$DINST failed"; }
 }
@@ -388,18 +395,9 @@ data_host() {
   local d=$D
   install -d -m 0755 "$d" "$d/htcondor" "$d/htcondor/bin" "$d/htcondor/etc"
   # The service account's token, one copy per OS user that may hand work over: the mysqld user (its
-  # programs), the service account (drain timer) and root (admins). HTCondor reads a token only
-  # from a file its reader owns with mode 0600, so a group-readable file is not an option; the
-  # client config picks <dir>/$(USERNAME).
-  # (SiB: make install lays them out, install_sib)
-  if [ "$DH" != sib ]; then
-    install -d -m 0755 -o root -g root "$d/tokens.d"
-    local u
-    for u in "$DBU" "$SVC" root; do
-      install -d -m 0700 -o "$u" -g "$(id -g "$u")" "$d/tokens.d/$u"
-      install -m 0600 -o "$u" -g "$(id -g "$u")" "$B/secrets/$SVC.token" "$d/tokens.d/$u/$SVC"
-    done
-  fi
+  # programs), the service account (drain timer) and root (admins), in $DTOKENS/<user> (make install,
+  # install_data). HTCondor reads a token only from a file its reader owns with mode 0600, so a
+  # group-readable file is not an option; the client config picks <dir>/$(USERNAME).
   cat > "$d/htcondor/etc/condor_config" <<EOF
 # HTCondor client config of the data host (no daemons here); written by mh.sh
 CONDOR_HOST = $DCM
@@ -444,13 +442,7 @@ EOF
   for t in "$d"/htcondor/bin/condor_*; do ln -sfn condor-on-data "$d/admin-bin/${t##*/}"; done
   # our programs as `make install` lays them out (DESTDIR=$INST); the legacy names stay inside $INST
   [ -x "$PROJECT/dist/bin/swamp" ] || die "dist/bin/swamp missing: make build"
-  if [ "$DH" = sib ]; then install_sib
-  elif ! cmp -s "$PROJECT/dist/bin/swamp" "$DPREFIX/bin/swamp" 2>/dev/null; then
-    # with the local platform's simulated machines: the only machines that run here
-    # (the facility lays out its run, log, data and token dirs itself: layout, above)
-    WITH_SIMULATOR=1 CREATE_ACCOUNTS=0 DATA_DIRS= TOKEN_USERS= SWAMP_USER=$SVC SWAMP_GROUP=$GRP \
-      "$PROJECT/scripts/install.sh" "$DINST" /opt/swamp "/usr/local/bin" >/dev/null 2>&1 || die "make install DESTDIR=$DINST failed"
-  fi
+  install_data
   # mariadbd (as $DBU) in the data host's namespaces; its programs inherit them
   local ns; ns=$(ns_of "$DH")
   # its own UDF config (allowlist of its own bin dir): the plugin dir's is the local instance's
@@ -581,8 +573,8 @@ export SWAMP_MH_RESULTS='$SHARED/working/results'
 export SWAMP_MH_SCRIPT='$0'
 export SWAMP_MH_TOOLS='$B/data/admin-bin'
 export SWAMP_MH_SHARED='$SHARED'
-export SWAMP_MH_LOG='$B/data/log'
-export SWAMP_MH_RUN='$B/data/run'
+export SWAMP_MH_LOG='$PREFIX_DIR/log'
+export SWAMP_MH_RUN='$PREFIX_DIR/run'
 export SWAMP_MH_INST='$INST'
 export SWAMP_MH_GROUP='$GRP'
 export SWAMP_MH_NETNS='$(ns_of data)'
@@ -620,7 +612,7 @@ up-sib)
   [ "$(id -u)" = 0 ] || die "must run as root"
   [ -x "$LOWER/usr/sbin/condor_master" ] || die "HTCondor chroot missing: run services/condor/setup.sh (make services) first"
   install -d -m 0755 "$B"
-  command -v setfacl >/dev/null || die "setfacl missing: apt-get install acl"
+  need_setfacl
   CONDOR_HOSTS=sib
   accounts; network; secrets; layout_sib
   start_host sib
@@ -634,7 +626,7 @@ up-sib)
 up)
   [ "$(id -u)" = 0 ] || die "must run as root"
   [ -x "$LOWER/usr/sbin/condor_master" ] || die "HTCondor chroot missing: run services/condor/setup.sh (make services) first"
-  command -v setfacl >/dev/null || die "setfacl missing: apt-get install acl"
+  need_setfacl
   t0=$(date +%s.%N)
   install -d -m 0755 "$B"
   accounts; network; secrets; layout

@@ -21,6 +21,7 @@ import { connect, type Db } from '../../lib/db/index.js';
 import { invalidate, isExactly, queryAds, queryHistory, queryQueue, remove, swampIdConstraint, type HTCondorContext } from '../../lib/htcondor/index.js';
 import { GCC_SCARF_GZIP_BASE64 } from '../../lib/machine/assets/gcc-scarf.js';
 import { parseEnvLines } from '../integration/helpers/db-env.js';
+import { logLines } from './shape.js';
 import { seedAssessmentResult, seedAssessmentRun } from '../integration/helpers/db-seed.js';
 
 jest.setTimeout(300_000);
@@ -38,7 +39,7 @@ const need = (k: string): string => {
 const queue: HTCondorContext = SIB ? { toolDir: need('SWAMP_MH_TOOLS') } : { toolDir: need('SWAMP_MH_TOOLS'), schedd: need('SWAMP_MH_SCHEDD'), pool: need('SWAMP_MH_CM') };
 const collector: HTCondorContext = SIB ? { toolDir: need('SWAMP_MH_TOOLS') } : { toolDir: need('SWAMP_MH_TOOLS'), pool: need('SWAMP_MH_CM') };
 const SERVICE_USER = need('SWAMP_MH_SERVICE_USER');
-const LOG_DIR = SIB ? need('SWAMP_MH_LOG') : join(MH_DIR, 'data', 'log');
+const LOG_DIR = need('SWAMP_MH_LOG');
 /** The facility's shared file system (SiB: the host's own directories). */
 const SHARED = SIB ? need('SWAMP_MH_SHARED') : join(MH_DIR, 'shared');
 const EXEC_HOST = SIB ? /@sib\.swamp-mh\.test$/ : /@exec[12]\.swamp-mh\.test$/;
@@ -114,11 +115,6 @@ async function statusOf(id: string): Promise<string | undefined> {
   return typeof s === 'string' ? s : undefined;
 }
 
-function logLines(file: string): Array<Record<string, unknown>> {
-  const f = join(LOG_DIR, file);
-  if (!existsSync(f)) return [];
-  return readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
-}
 
 const HISTORY_ATTRS = ['JobStatus', 'Owner', 'LastRemoteHost', 'ExitCode', 'NumJobStarts', 'RemoveReason', 'PreArguments'];
 

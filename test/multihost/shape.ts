@@ -90,11 +90,20 @@ export async function seedRun(db: Db, machineConf: string, dirs: string[]): Prom
   return run;
 }
 
-/** JSON lines of one of the data host's logs. */
+/**
+ * JSON lines of one of the data host's logs (`<program>.log`), with those its programs wrote as the
+ * other account: a program whose log file belongs to another account writes `<program>.<user>.log`
+ * (the installed log dir is 2770, its files 0640; docs/compat.md).
+ */
 export function logLines(file: string): Array<Record<string, unknown>> {
-  const f = join(LOG_DIR, file);
-  if (!existsSync(f)) return [];
-  return readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const base = file.replace(/\.log$/, '');
+  const out: Array<Record<string, unknown>> = [];
+  for (const name of [file, `${base}.${DB_OS_USER}.log`, `${base}.${SERVICE_USER}.log`]) {
+    const f = join(LOG_DIR, name);
+    if (!existsSync(f)) continue;
+    out.push(...readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>));
+  }
+  return out;
 }
 
 /**

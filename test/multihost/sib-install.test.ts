@@ -1,9 +1,10 @@
 /**
- * SWAMP-in-a-Box in production's shape (`mh.sh up-sib`, run with SWAMP_MH_SHAPE=sib by
- * `make test-multihost`): the layout `make install DESTDIR=<sib-inst>` made (accounts, groups,
- * owners and modes), and the installed programs run as the real accounts: mysqld's programs as
- * `mysql` through CALL, the drain pass as the service account (as swamp-drain.service runs it:
- * SWAMP_CONFIG set, umask 0007). Skipped in the facility shape.
+ * The layout `make install DESTDIR=<inst>` made on the data host (accounts, groups, owners, modes and
+ * the run dir's default ACL), in both multi-host shapes: the facility's data host (`mh.sh up`) and
+ * SWAMP-in-a-Box in production's shape (`mh.sh up-sib`, SWAMP_MH_SHAPE=sib). In SiB also the
+ * installed programs run as the real accounts: mysqld's programs as `mysql` through CALL, the drain
+ * pass as the service account (as swamp-drain.service runs it: SWAMP_CONFIG set, umask 0007); the
+ * facility's counterparts are in maintenance.test.ts.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -20,11 +21,11 @@ jest.setTimeout(300_000);
 
 const SIB = process.env.SWAMP_MH_SHAPE === 'sib';
 const MH_DIR = process.env.SWAMP_MH_DIR ?? '/var/lib/swamp-mh';
-const ENV_FILE = join(MH_DIR, 'sib', 'env');
-const env = SIB ? parseEnvLines(readFileSync(ENV_FILE, 'utf8')) : {};
+const ENV_FILE = join(MH_DIR, ...(SIB ? ['sib', 'env'] : ['env']));
+const env = parseEnvLines(readFileSync(ENV_FILE, 'utf8'));
 const need = (k: string): string => {
   const v = env[k];
-  if (v === undefined) throw new Error(`${k} missing from ${ENV_FILE}: run services/multihost/mh.sh up-sib`);
+  if (v === undefined) throw new Error(`${k} missing from ${ENV_FILE}: run services/multihost/mh.sh ${SIB ? 'up-sib' : 'up'}`);
   return v;
 };
 const d = SIB ? describe : describe.skip;
@@ -122,7 +123,7 @@ async function finishedJob(id: string): Promise<{ Owner: string; JobStatus: numb
   }, 180_000, 500);
 }
 
-d('the layout make install made', () => {
+describe(`the layout make install made (${SIB ? 'SiB' : 'the facility\'s data host'})`, () => {
   test('accounts: the service account in the submit group (primary), mysqld\'s user a member', () => {
     const svc = need('SWAMP_MH_SERVICE_USER');
     const grp = need('SWAMP_MH_GROUP');
@@ -143,7 +144,9 @@ d('the layout make install made', () => {
     // the run dir's default ACL: what is made beneath it keeps the submit group's rights
     const acl = execFileSync('getfacl', ['-cp', join(prefix, 'run')], { encoding: 'utf8' }).split('\n').filter((l) => l !== '');
     expect(acl).toEqual(expect.arrayContaining([`group:${need('SWAMP_MH_GROUP')}:rwx`, 'default:user::rwx', 'default:group::rwx', `default:group:${need('SWAMP_MH_GROUP')}:rwx`, 'default:mask::rwx', 'default:other::---']));
-    for (const dir of ['swamp/working/results', 'swamp/outgoing', 'swamp/projects']) expect(who(join(inst, dir))).toEqual({ owner: svc, group: grp, mode: '2775' });
+    // (the facility's data dirs are its shared file system, made by mh.sh like an NFS export)
+    const data = SIB ? ['swamp/working/results', 'swamp/outgoing', 'swamp/projects', 'swamp/metrics'].map((x) => join(inst, x)) : ['working/results', 'outgoing', 'projects', 'metrics'].map((x) => join(need('SWAMP_MH_SHARED'), x));
+    for (const dir of data) expect(who(dir)).toEqual({ owner: svc, group: grp, mode: '2775' });
     expect(who(join(prefix, 'etc', 'tokens.d'))).toEqual({ owner: 0, group: 0, mode: '0755' });
     for (const u of [need('SWAMP_MH_DB_OS_USER'), need('SWAMP_MH_SERVICE_USER'), 'root']) {
       const uid = idOf('u', u);
