@@ -7,3 +7,5 @@ export * from './list.js';
 export * from './db-ops.js';
 export * from './launch.js';
 export * from './maintenance.js';
+export * from './batch-launch.js';
+export * from './submitter.js';

@@ -121,7 +121,7 @@ export async function computeRunBog(id: string, deps: LaunchDeps, row?: ViewRow)
   });
 }
 
-class Launcher {
+export class Launcher {
   readonly id: string;
   readonly d: LaunchDeps;
   readonly s: LaunchSettings;
@@ -324,7 +324,7 @@ class Launcher {
       // The kill was recorded while condor_submit ran: remove the job before it can start.
       this.log.warn('a kill arrived during condor_submit: removing the new job', { clusterId });
       try {
-        await this.d.condor.removeCluster?.(clusterId);
+        await this.d.condor.removeJob?.(clusterId, 0);
         await this.d.db.setFlag(id, 'submitted_to_condor_flag', true).catch(() => undefined);
         // the job dir stays for cleanJobDirs (the schedd may still use it while the job leaves)
         return await this.cancelByKill(undefined);
@@ -419,7 +419,7 @@ class Launcher {
 }
 
 /** SWAMPState off (legacy calldorun step 5): collector + DB `SWAMP off - Queued` (final). */
-async function swampOff(id: string, deps: LaunchDeps): Promise<LaunchResult> {
+export async function swampOff(id: string, deps: LaunchDeps): Promise<LaunchResult> {
   const log = (deps.log ?? nullLogger).child({ execrunid: id });
   const status = AssessmentStatus.SwampOffQueued;
   try {
@@ -474,8 +474,12 @@ export interface DrainReport {
   results: Array<{ id: string } & LaunchResult>;
 }
 
-/** `--drain`: finishes every run left in the run directory, oldest first. */
-export async function drain(deps: LaunchDeps): Promise<DrainReport> {
+/**
+ * The one-run-at-a-time drain (before the batch submitter; kept for `launchMode = per-run`, the
+ * benchmark's baseline): finishes every run left in the run directory, oldest first. The default
+ * `--drain` is submitter.ts drain.
+ */
+export async function drainPerRun(deps: LaunchDeps): Promise<DrainReport> {
   const log = deps.log ?? nullLogger;
   if (!isSwampOn(deps.settings.swampState)) {
     log.info('SWAMP is off: queue not drained');

@@ -62,7 +62,8 @@ export async function main(argv: readonly string[], calledAs?: string): Promise<
     if (o.list !== undefined) return await listMode(config, o.list, log);
 
     if (o.drain) {
-      const { drain } = await import('../assessment/launch.js');
+      const perRun = launchMode(config) === 'per-run';
+      const drain = perRun ? (await import('../assessment/launch.js')).drainPerRun : (await import('../assessment/submitter.js')).drain;
       const deps = await realDeps(config, log);
       const { drainPassWithDurability } = await import('../durability/drain.js');
       try {
@@ -90,6 +91,22 @@ export async function main(argv: readonly string[], calledAs?: string): Promise<
       throw e;
     }
 
+    const perRun = launchMode(config) === 'per-run';
+    if (o.detached !== false && !perRun) {
+      // Batch launch (docs/launchassessment.md): record the request durably, make sure one submitter
+      // runs, answer the DB. The detached worker is that submitter; it launches every request.
+      const { isDetachedWorker } = await import('../cli/detach.js');
+      if (!isDetachedWorker()) {
+        const { writeRequest } = await import('../submission/queue.js');
+        const { signalSubmitter, submitterRunning } = await import('../assessment/submitter.js');
+        writeRequest(config.runDir, id);
+        if (submitterRunning(config.runDir)) {
+          signalSubmitter(config.runDir);
+          log.debug('launch requested; the running submitter takes it', { execrunid: id });
+          return 0;
+        }
+      }
+    }
     if (o.detached !== false) {
       const role = await detachOrContinue({
         logDir: config.logDir,
@@ -100,10 +117,24 @@ export async function main(argv: readonly string[], calledAs?: string): Promise<
       });
       if (role === 'parent') return 0;
     }
-    const { launchRun } = await import('../assessment/launch.js');
     const deps = await realDeps(config, log);
+    if (o.detached !== false && !perRun) {
+      // the submitter: every request in the run dir, this one included
+      const { runSubmitter } = await import('../assessment/submitter.js');
+      try {
+        const rep = await runSubmitter(deps, (r) => log.info('launch finished', { execrunid: r.id, outcome: r.outcome, clusterId: r.clusterId }));
+        log.info('submitter done', { ran: rep.ran, runs: rep.runs, htcondorCalls: launchCalls });
+        return 0;
+      } finally {
+        await deps.db.close();
+        await deps.owed?.sink.close();
+      }
+    }
     try {
-      const r = await launchRun(id, deps, 'launch');
+      // --nodetached: this run now, in the foreground, as a batch of one (per-run mode: the old launcher)
+      const r = perRun
+        ? await (await import('../assessment/launch.js')).launchRun(id, deps, 'launch')
+        : ((await (await import('../assessment/batch-launch.js')).launchBatch([id], deps, 'launch'))[0] ?? { outcome: 'aborted' as const });
       log.info('launch finished', { execrunid: id, outcome: r.outcome, clusterId: r.clusterId, htcondorCalls: launchCalls });
       if (r.error !== undefined && (r.outcome === 'aborted' || r.outcome === 'submit-failed' || r.outcome === 'pending')) return exitCodeFor(r.error) || 1;
       return 0;
@@ -115,6 +146,15 @@ export async function main(argv: readonly string[], calledAs?: string): Promise<
 }
 
 type Config = import('../config/index.js').SwampConfig;
+
+/**
+ * swamp.conf `launchMode`: `batch` (default: requests + one batch submitter) or `per-run` (one
+ * detached worker per run, as before the batch submitter). `per-run` exists for the launch benchmark's
+ * side-by-side baseline (bench/launch); it is not meant for production.
+ */
+function launchMode(config: Config): 'batch' | 'per-run' {
+  return config.string('launchMode', 'batch').toLowerCase() === 'per-run' ? 'per-run' : 'batch';
+}
 
 /** HTCondor tool calls of this process, per tool (logged with 'launch finished', as killjob does). */
 const launchCalls: Record<string, number> = {};

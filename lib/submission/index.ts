@@ -15,3 +15,4 @@ export * from './template-file.js';
 export * from './submit-values.js';
 export * from './local-platform.js';
 export * from './condor.js';
+export * from './batch.js';

@@ -79,7 +79,21 @@ function isStale(h: Holder | undefined, mtimeMs: number, now: number, maxAgeMs: 
 
 /** Takes the lock or returns undefined when a live holder has it. I/O errors throw SwampError. */
 export function tryLock(runDir: string, execrunid: string, opts: { maxAgeMs?: number; now?: () => number } = {}): RunLock | undefined {
-  const path = lockPath(runDir, execrunid);
+  return tryLockFile(lockPath(runDir, execrunid), opts);
+}
+
+/** True when a live holder has the lock file (a stale or missing one: false). Never takes it. */
+export function lockHeld(path: string, opts: { maxAgeMs?: number; now?: () => number } = {}): boolean {
+  try {
+    const st = statSync(path);
+    return !isStale(parseHolder(readFileSync(path, 'utf8')), st.mtimeMs, (opts.now ?? Date.now)(), opts.maxAgeMs ?? DEFAULT_LOCK_MAX_AGE_MS);
+  } catch {
+    return false;
+  }
+}
+
+/** tryLock for any lock file (the batch submitter's singleton lock, lib/assessment/submitter.ts). */
+export function tryLockFile(path: string, opts: { maxAgeMs?: number; now?: () => number } = {}): RunLock | undefined {
   const now = opts.now ?? Date.now;
   const maxAge = opts.maxAgeMs ?? DEFAULT_LOCK_MAX_AGE_MS;
   for (let attempt = 0; attempt < 5; attempt++) {

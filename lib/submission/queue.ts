@@ -5,6 +5,8 @@
  *
  *   <runDir>/<execrunid>.bog          the queued BOG: "this run must have exactly one job"
  *   <runDir>/<execrunid>.launch       launch state (JSON): the step reached, the job dir, the cluster id
+ *   <runDir>/<execrunid>.request      a launch request from the DB (execute_execution_record), until the
+ *                                     batch submitter has handled it (lib/assessment/submitter.ts)
  *   <runDir>/<execrunid>.lock         per-run lock (lock.ts)
  *   <runDir>/<aswamp|mswamp>_<UUID>/  job dir: <execrunid>.bog, <execrunid>.sub,
  *                                     <execrunid>_submitbundle.tar.gz, VM disk placeholders,
@@ -73,6 +75,8 @@ export interface LaunchState {
   jobDir: string;
   /** Set once condor_submit has answered with a cluster id. */
   clusterId?: number;
+  /** The job's proc in that cluster (a batch puts many runs in one cluster); absent = 0. */
+  procId?: number;
   /** For the status ad when the BOG is gone. */
   userid?: string;
   projectid?: string;
@@ -187,6 +191,49 @@ export function listQueue(runDir: string): QueueEntry[] {
   return [...byId.values()].sort((a, b) => mtime(a) - mtime(b));
 }
 
+export function requestPath(runDir: string, id: string): string {
+  return join(runDir, `${id}.request`);
+}
+
+/**
+ * Records a launch request durably (temp + fsync + rename + dir fsync) before execute_execution_record
+ * answers the DB: from here on the run is the batch submitter's (or a drain's) to launch.
+ */
+export function writeRequest(runDir: string, id: string): void {
+  const p = requestPath(runDir, id);
+  try {
+    writeFileAtomicSync(p, `${JSON.stringify({ execrunid: id, requested: new Date().toISOString() })}\n`, { mode: 0o644 });
+  } catch (e) {
+    throw ioError('write', p, e);
+  }
+}
+
+export function removeRequest(runDir: string, id: string): void {
+  unlinkIfThere(requestPath(runDir, id));
+}
+
+/** Ids with a launch request, oldest first (by mtime; fair under bursts). */
+export function listRequests(runDir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(runDir);
+  } catch (e) {
+    throw ioError('list', runDir, e);
+  }
+  const out: Array<{ id: string; t: number }> = [];
+  for (const n of names) {
+    if (n.startsWith('.') || !n.endsWith('.request')) continue;
+    let t = 0;
+    try {
+      t = statSync(join(runDir, n)).mtimeMs;
+    } catch {
+      continue; // handled meanwhile
+    }
+    out.push({ id: n.slice(0, -'.request'.length), t });
+  }
+  return out.sort((a, b) => a.t - b.t).map((x) => x.id);
+}
+
 /** Job dirs in the run dir (names only). */
 export function listJobDirs(runDir: string): string[] {
   try {
@@ -244,9 +291,10 @@ export async function prepareJobDir(runDir: string, jobDir: string, id: string, 
 }
 
 /** Empty `ClusterId_<n>` marker in the job dir (legacy create_empty_file). */
-export function markCluster(runDir: string, jobDir: string, clusterId: number): void {
+export function markCluster(runDir: string, jobDir: string, clusterId: number, procId = 0): void {
   try {
-    writeFileSync(join(runDir, jobDir, `ClusterId_${clusterId}`), '', { mode: 0o644 });
+    // a batch job is <cluster>.<proc>: the marker names the proc too (ClusterId_<c> stays for proc 0)
+    writeFileSync(join(runDir, jobDir, procId === 0 ? `ClusterId_${clusterId}` : `ClusterId_${clusterId}.${procId}`), '', { mode: 0o644 });
   } catch {
     /* informational marker only */
   }
