@@ -18,7 +18,7 @@ DESTDIR ?=
 WITH_SIMULATOR ?= 0
 JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
 
-.PHONY: all deps build bundle typecheck check-cycles services services-stop services-multihost services-multihost-stop env test test-unit test-integration test-multihost demo bench install uninstall clean udf
+.PHONY: all deps build bundle typecheck check-cycles services services-stop services-multihost services-multihost-stop env test test-unit test-integration test-multihost demo bench bench-launch install uninstall clean udf
 
 all: build
 
@@ -87,6 +87,11 @@ demo: services
 
 bench: services
 	scripts/bench.sh
+
+# one process_execution_records pass over 100/1,000/5,000 runs: per-run workers vs the batch submitter
+# (bench/out/launch/results.md; docs/launchassessment.md "Cost model"); also part of make bench
+bench-launch: services
+	scripts/bench.sh launch
 
 install: build
 	WITH_SIMULATOR="$(WITH_SIMULATOR)" scripts/install.sh "$(DESTDIR)" "$(PREFIX)" "$(LEGACY_BINDIR)"
