@@ -29,6 +29,12 @@ export const SUBMITTER_MORE = '.submitter.more';
  * stays flat however long the queue (one batch's BOGs and submit texts are a few MB).
  */
 export const BATCH_MAX = 500;
+/**
+ * A new batch starts at most this often while requests keep coming (a burst): the first batch starts
+ * at once (a single launch waits for nothing), later ones collect what arrived meanwhile, so a burst
+ * costs a bounded number of HTCondor calls per second however many runs it brings.
+ */
+export const BATCH_INTERVAL_MS = 1000;
 
 export function submitterLockPath(runDir: string): string {
   return join(runDir, SUBMITTER_LOCK);
@@ -68,14 +74,24 @@ function requestedIds(runDir: string, log: Logger): string[] {
  * by the DB, as a one-run worker's would); a crash mid-batch leaves the requests, and the next
  * submitter or drain redoes them (the lookup adopts what was submitted).
  */
-async function launchRequests(deps: LaunchDeps, onResult: (r: BatchResult[number]) => void, once = false): Promise<number> {
+async function launchRequests(deps: LaunchDeps, onResult: (r: BatchResult[number]) => void, once = false, intervalMs = BATCH_INTERVAL_MS): Promise<number> {
   const runDir = deps.settings.runDir;
   const log = deps.log ?? nullLogger;
   let n = 0;
+  let last: number | undefined;
   for (;;) {
     rmSync(join(runDir, SUBMITTER_MORE), { force: true });
-    const ids = requestedIds(runDir, log).slice(0, BATCH_MAX);
+    let ids = requestedIds(runDir, log);
     if (ids.length === 0) return n;
+    if (last !== undefined && ids.length < BATCH_MAX) {
+      const wait = last + intervalMs - Date.now();
+      if (wait > 0) {
+        await new Promise((r) => setTimeout(r, wait));
+        ids = requestedIds(runDir, log);
+      }
+    }
+    ids = ids.slice(0, BATCH_MAX);
+    last = Date.now();
     const results = await launchBatch(ids, deps, 'launch');
     for (const r of results) {
       removeRequest(runDir, r.id);
@@ -93,7 +109,7 @@ export interface SubmitterReport {
 }
 
 /** The submitter's life: take the lock, launch until no request is left, release, look once more. */
-export async function runSubmitter(deps: LaunchDeps, onResult: (r: BatchResult[number]) => void): Promise<SubmitterReport> {
+export async function runSubmitter(deps: LaunchDeps, onResult: (r: BatchResult[number]) => void, opts: { intervalMs?: number } = {}): Promise<SubmitterReport> {
   const runDir = deps.settings.runDir;
   const log = deps.log ?? nullLogger;
   let runs = 0;
@@ -103,7 +119,7 @@ export async function runSubmitter(deps: LaunchDeps, onResult: (r: BatchResult[n
     if (lock === undefined) return { ran, runs };
     ran = true;
     try {
-      runs += await launchRequests(deps, onResult);
+      runs += await launchRequests(deps, onResult, false, opts.intervalMs);
     } catch (e) {
       log.error('batch submitter failed; requests left for the next submitter or --drain', { err: toSwampError(e) });
       return { ran, runs };
