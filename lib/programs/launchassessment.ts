@@ -6,8 +6,9 @@
  *   launchassessment --list [n]                the DB launch queue (legacy output, stdout)
  *   launchassessment --drain                   owed changes and kills, the run-dir queue, duplicate/held jobs (timer)
  *
- * sys_exec waits for us: the parent validates argv and the id, starts the detached worker and returns
- * 0 at once; the worker does the launch (lib/assessment/launch.ts). A malformed or hostile id is
+ * sys_exec waits for us: the parent validates argv and the id, records a launch request in the run
+ * dir, starts the detached batch submitter unless one runs, and returns 0 at once; the submitter
+ * launches every request in batches (lib/assessment/submitter.ts, batch-launch.ts). A malformed or hostile id is
  * refused before anything runs: a log line, a stderr line, exit 2, nothing submitted.
  */
 import { argvTrust, COMMON_OPTIONS, detachOrContinue, EXIT_CODES, exitCodeFor, parseArgv, runProgram, writeOut, type ParsedArgs, type ProgramSpec } from '../cli/index.js';
@@ -22,7 +23,7 @@ const SPEC = {
     { name: 'runid', type: 'string', description: 'execution record uuid or M-<uuid> metric run id' },
     { name: 'list', type: 'int', optionalValue: 0, description: 'print the DB launch queue (at most n entries) and exit' },
     { name: 'drain', type: 'flag', description: 'deliver owed DB/collector changes and kills, finish every run left in the run directory, handle duplicate and held jobs, and exit' },
-    { name: 'detached', type: 'negatable', description: 'work in a detached worker (default; --nodetached to stay)' },
+    { name: 'detached', type: 'negatable', description: 'record a launch request for the detached batch submitter (default; --nodetached: launch this run now, in the foreground)' },
     ...COMMON_OPTIONS,
   ],
   positionals: [{ name: 'uuid', description: 'execution record uuid (as execute_execution_record is called by the DB)' }],
