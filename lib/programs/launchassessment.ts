@@ -123,7 +123,8 @@ export async function main(argv: readonly string[], calledAs?: string): Promise<
       // the submitter: every request in the run dir, this one included
       const { runSubmitter } = await import('../assessment/submitter.js');
       try {
-        const rep = await runSubmitter(deps, (r) => log.info('launch finished', { execrunid: r.id, outcome: r.outcome, clusterId: r.clusterId }));
+        // htcondorCalls: the submitter's calls so far (shared by every run of its batches)
+        const rep = await runSubmitter(deps, (r) => log.info('launch finished', { execrunid: r.id, outcome: r.outcome, clusterId: r.clusterId, htcondorCalls: { ...launchCalls } }));
         log.info('submitter done', { ran: rep.ran, runs: rep.runs, htcondorCalls: launchCalls });
         return 0;
       } finally {
