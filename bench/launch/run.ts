@@ -263,7 +263,8 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const db = await connect(await dbOptions());
+  // a per-run pass over 1,000 runs keeps the CALL busy for minutes
+  const db = await connect(await dbOptions({ queryTimeoutMs: 3_600_000 }));
   const benches = { 'per-run': makeBench('per-run'), batch: makeBench('batch') } as const;
   const restore = await extendSharedUdfConf([...allowEntryPrograms(benches['per-run'].tree.bin), ...allowEntryPrograms(benches.batch.tree.bin)]);
   const passes: PassResult[] = [];

@@ -11,7 +11,9 @@ import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { anyOf, invalidate, queryHistory, queryQueue, remove, swampIdConstraint, SWAMP_ID_ATTRS, type HTCondorContext } from '../../../lib/htcondor/index.js';
 import { isTerminalStatus } from '../../../lib/outbox/rules.js';
+import { connect } from '../../../lib/db/index.js';
 import { condorContext } from '../helpers/condor-env.js';
+import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentRun } from '../helpers/db-seed.js';
 import { scratchDir } from '../hooks/helpers.js';
 import { DbHandle, until } from '../durability/helpers.js';
@@ -80,14 +82,18 @@ test(`${N} runs launched by one process_execution_records pass: one job each, al
     ids.push(r.executionRecordUuid);
   }
 
+  // the pass starts one program per run, one after the other: longer than the default 30 s per statement
+  const caller = await connect(await dbOptions({ queryTimeoutMs: 600_000 }));
+  let returned: number;
   const t0 = performance.now();
-  await d.execute('SET @swamp_process_only = ?', [ids.join(',')]);
   try {
-    await d.execute('CALL assessment.process_execution_records()');
+    await caller.execute('SET @swamp_bin_dir = ?', [tree.bin]);
+    await caller.execute('SET @swamp_process_only = ?', [ids.join(',')]);
+    await caller.execute('CALL assessment.process_execution_records()');
+    returned = performance.now() - t0;
   } finally {
-    await d.execute('SET @swamp_process_only = NULL');
+    await caller.close();
   }
-  const returned = performance.now() - t0;
 
   // every run's launch ended 'submitted' (the submitter logs one 'launch finished' per run)
   const want = new Set(ids);
