@@ -198,6 +198,17 @@ async function idle(b: Bench, ms = 60_000): Promise<void> {
 
 async function pass(db: Db, b: Bench, n: number): Promise<PassResult> {
   const ids = await seedRuns(db, n);
+  try {
+    return await measure(db, b, ids);
+  } catch (e) {
+    // nothing left behind: the pass's jobs, ads and rows go whatever happened
+    await cleanup(db, ids).catch(() => undefined);
+    throw e;
+  }
+}
+
+async function measure(db: Db, b: Bench, ids: readonly string[]): Promise<PassResult> {
+  const n = ids.length;
   writeFileSync(b.countFile, '');
   await db.execute('SET @swamp_bin_dir = ?', [b.tree.bin]);
   await db.execute('SET @swamp_process_only = ?', [ids.join(',')]);
