@@ -34,7 +34,8 @@ import { submitFileName } from '../submission/sections.js';
 import { batchDescription, groupBatch, withoutQueue, type BatchRun } from '../submission/batch.js';
 import { assessmentSubmitFile } from './submit.js';
 import { platformTemplate } from '../submission/template-file.js';
-import type { PlatformType } from '../submission/platform.js';
+import type { ImageCandidates, PlatformType } from '../submission/platform.js';
+import { readImageCandidates } from '../submission/images.js';
 import { mayReplaceStatus } from '../outbox/rules.js';
 import { computeRunBog, crashCheckpoint, Launcher, swampOff, type CrashPoint, type LaunchDeps, type LaunchResult } from './launch.js';
 
@@ -264,10 +265,12 @@ class Batch {
     const withBog: Run[] = [];
     const aborted: Run[] = [];
     let wrote = false;
+    let candidates: Promise<ImageCandidates> | undefined;
+    const images = (): Promise<ImageCandidates> => (candidates ??= readImageCandidates(s.imagesDir, s.dockerImagesFile, s.preferredType));
     for (const r of runs) {
       if (mode === 'launch' || r.bog === undefined) {
         try {
-          r.bog = await computeRunBog(r.id, this.d, r.row);
+          r.bog = await computeRunBog(r.id, this.d, r.row, images);
         } catch (e) {
           const err = toSwampError(e);
           r.l.log.error('cannot compute the BOG; nothing submitted', { err, launchCode: err instanceof BogError ? err.code : LaunchCode.FATAL_ERROR });

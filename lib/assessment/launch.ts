@@ -35,7 +35,7 @@ import { jobDirName, jobType, launchKind, parseLaunchId } from './ids.js';
 import { readImageCandidates } from '../submission/images.js';
 import { tryLock } from '../submission/lock.js';
 import { cleanJobDirs, markPreempted } from './maintenance.js';
-import { choosePlatform } from '../submission/platform.js';
+import { choosePlatform, type ImageCandidates } from '../submission/platform.js';
 import {
   completeLaunch,
   listQueue,
@@ -106,12 +106,13 @@ function isDir(p: string): boolean {
 }
 
 /** Computes the BOG of a run from the DB (legacy _computeBOG). Throws BogError / DbError. */
-export async function computeRunBog(id: string, deps: LaunchDeps, row?: ViewRow): Promise<Bog> {
+export async function computeRunBog(id: string, deps: LaunchDeps, row?: ViewRow, images?: () => Promise<ImageCandidates>): Promise<Bog> {
   const s = deps.settings;
   const r = row ?? (await deps.db.getExecRun(id));
   if (r === undefined) throw new BogError(LaunchCode.BOG_ERROR, `no exec_run_view row for ${id} (unknown run, or already complete)`, { id }, 'not-found');
   if (s.computeChecksums) await verifyBogChecksums(r);
-  const candidates = await readImageCandidates(s.imagesDir, s.dockerImagesFile, s.preferredType);
+  // a batch reads the image lists once (images), not once per run (`docker images` may run)
+  const candidates = images !== undefined ? await images() : await readImageCandidates(s.imagesDir, s.dockerImagesFile, s.preferredType);
   return computeBog({
     execrunid: id,
     row: r,
