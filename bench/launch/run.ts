@@ -119,6 +119,7 @@ function rssSampler(): { stop(): { sumMb: number; oneMb: number; procs: number }
     procs = Math.max(procs, n);
   };
   const t = setInterval(tick, 100);
+  t.unref(); // never keeps the bench alive after a failure
   return {
     stop() {
       clearInterval(t);
@@ -332,7 +333,11 @@ async function main(): Promise<void> {
   process.stdout.write(report);
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exitCode = 1;
-});
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    // exit now: a failed pass must not keep the test lock (open handles of a half-done pass)
+    process.exit(1);
+  },
+);
