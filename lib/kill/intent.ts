@@ -17,7 +17,7 @@ import { markKill, readKillIntent, type KillIntent } from '../outbox/kill-intent
 import type { Outbox } from '../outbox/store.js';
 import { AssessmentStatus, assessmentStatusAd } from '../status/index.js';
 import { tryLock, type RunLock } from '../submission/lock.js';
-import { completeLaunch, readState, removeJobDir, removeRequest } from '../submission/queue.js';
+import { completeLaunch, readState, removeJobDir } from '../submission/queue.js';
 import { killRun, type KillDeps, type KillReport } from './kill.js';
 import { oweKillFinal, type OwedKillTarget } from './owe.js';
 
@@ -57,8 +57,8 @@ function cancelQueuedLaunch(runDir: string, id: string, log: Logger): boolean {
     state = undefined;
   }
   completeLaunch(runDir, id);
-  // a request the batch submitter has not taken yet (it would find the kill and cancel it anyway)
-  removeRequest(runDir, id);
+  // A launch request the batch submitter has not taken yet stays: the submitter finds the kill,
+  // cancels the launch (nothing submitted) and logs its outcome like any launch.
   if (state !== undefined) removeJobDir(runDir, state.jobDir);
   if (state !== undefined) log.info('queued launch cancelled by the kill', { jobDir: state.jobDir });
   return state !== undefined;
