@@ -1,10 +1,13 @@
 /**
- * A private installed tree for launch tests, under /tmp (visible inside the HTCondor chroot):
- *   <T>/bin/{execute_execution_record,launchassessment} -> <project>/dist/bin/swamp
- *   <T>/etc/swamp.conf   the local setup's config (scripts/local-config.sh) with this tree's log, run
- *                        and results dirs and htcondor_root, so the program finds it from its argv0
- *                        when mysqld (bare environment) starts it
- *   <T>/log, <T>/run, <T>/results   owned by the DB's OS user (the DB-started worker writes there)
+ * A private tree for launch tests, under /tmp (visible inside the HTCondor chroot), in the installed
+ * layout's shape (docs/deployment.md; scripts/services.sh installs it into .local/inst):
+ *   <T>/bin/{execute_execution_record,launchassessment} -> the installed binary (make install)
+ *   <T>/etc/swamp.conf   the local setup's config (scripts/local-config.sh: the installed htcondor_root
+ *                        with the service account's token) with this tree's log, run and results
+ *                        dirs, 0640 root:swa-submit, so the program finds it from its argv0 when
+ *                        mysqld (bare environment) starts it
+ *   <T>/log, <T>/run     2770 swa-daemon:swa-submit, <T>/results 2775 (as make install): mysqld's
+ *                        programs write through the group, the jobs run as the service account
  * Every test cleans up the jobs it submitted (condor_rm by exact SWAMP id) and its collector ads.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -28,17 +31,36 @@ export interface Tree {
   remove(): void;
 }
 
-function dbUser(): { uid: number; gid: number } | undefined {
-  const r = spawnSync('id', ['-u', 'swamp'], { encoding: 'utf8' });
-  const g = spawnSync('id', ['-g', 'swamp'], { encoding: 'utf8' });
-  if (r.status !== 0 || g.status !== 0 || process.getuid?.() !== 0) return undefined;
-  return { uid: Number(r.stdout.trim()), gid: Number(g.stdout.trim()) };
+/** The service account and the submit group (make install; scripts/services.sh exports their names). */
+export const SERVICE_USER = process.env.SWAMP_SERVICE_USER ?? 'swa-daemon';
+export const SUBMIT_GROUP = process.env.SWAMP_SUBMIT_GROUP ?? 'swa-submit';
+/** mysqld's OS user (services/mariadb/db.sh). */
+export const DB_OS_USER = process.env.SWAMP_DB_OS_USER ?? 'mysql';
+
+function ids(): { uid: number; gid: number } {
+  const r = spawnSync('id', ['-u', SERVICE_USER], { encoding: 'utf8' });
+  const g = spawnSync('getent', ['group', SUBMIT_GROUP], { encoding: 'utf8' });
+  if (r.status !== 0 || g.status !== 0) throw new Error(`no account ${SERVICE_USER} or group ${SUBMIT_GROUP}: run make services`);
+  return { uid: Number(r.stdout.trim()), gid: Number(g.stdout.split(':')[2]) };
 }
 
+/** The installed layout of the local setup (scripts/services.sh: make install DESTDIR=.local/inst). */
+export function installedPrefix(): string {
+  return process.env.SWAMP_PREFIX ?? join(projectDir(), '.local', 'inst', 'opt', 'swamp');
+}
+
+/** The installed binary (every program name links to it). */
 export function binary(): string {
-  const b = join(projectDir(), 'dist', 'bin', 'swamp');
-  if (!existsSync(b)) throw new Error('dist/bin/swamp missing: run `node scripts/build.mjs` first');
+  const b = join(installedPrefix(), 'bin', 'swamp');
+  if (!existsSync(b)) throw new Error(`${b} missing: run make services (it runs make install DESTDIR=.local/inst)`);
   return b;
+}
+
+/** Writes a swamp.conf as make install leaves it: 0640 root:<submit group>. */
+export function writeConf(p: string, text: string): void {
+  writeFileSync(p, text, { mode: 0o640 });
+  chownSync(p, 0, ids().gid);
+  chmodSync(p, 0o640);
 }
 
 function override(base: string, set: Record<string, string>, extra: string[] = []): string {
@@ -56,11 +78,11 @@ export function makeTree(settings: Record<string, string> = {}): Tree {
   chmodSync(root, 0o755);
   const dirs = ['bin', 'etc', 'log', 'run', 'results'].map((d) => join(root, d));
   for (const d of dirs) mkdirSync(d);
-  const owner = dbUser();
+  const owner = ids();
   for (const d of ['log', 'run', 'results']) {
     const p = join(root, d);
-    if (owner) chownSync(p, owner.uid, owner.gid);
-    chmodSync(p, 0o1777);
+    chownSync(p, owner.uid, owner.gid);
+    chmodSync(p, d === 'results' ? 0o2775 : 0o2770);
   }
   for (const name of ['execute_execution_record', 'launchassessment']) symlinkSync(binary(), join(root, 'bin', name));
   const gen = spawnSync(join(projectDir(), 'scripts', 'local-config.sh'), [], { encoding: 'utf8', timeout: 10_000 });
@@ -69,14 +91,13 @@ export function makeTree(settings: Record<string, string> = {}): Tree {
     logDir: join(root, 'log'),
     runDir: join(root, 'run'),
     resultsFolder: `${join(root, 'results')}/`,
-    htcondor_root: process.env.SWAMP_CONDOR_HOST ?? '/opt/swamp-condor/host',
     preferred_platform_type: 'local',
     SWAMPState: 'ON',
     ...settings,
   };
   const text = override(gen.stdout, baseSettings);
   const config = join(root, 'etc', 'swamp.conf');
-  writeFileSync(config, text, { mode: 0o644 });
+  writeConf(config, text);
   return {
     root,
     bin: join(root, 'bin'),
@@ -91,7 +112,7 @@ export function makeTree(settings: Record<string, string> = {}): Tree {
         const m = /^(\S+)\s*=\s*(.*)$/.exec(l);
         if (m) set[m[1] as string] = m[2] as string;
       }
-      writeFileSync(p, override(text, set), { mode: 0o644 });
+      writeConf(p, override(text, set));
       return p;
     },
     remove() {

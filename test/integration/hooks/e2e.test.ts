@@ -18,7 +18,7 @@ import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentRun } from '../helpers/db-seed.js';
 import { binary, makeTree, type Tree } from '../assessment/helpers.js';
-import { CollectorWatch, SW, adOf, scratchDir, waitFor } from './helpers.js';
+import { CollectorWatch, PROJECTS_DIR, adOf, scratchDir, waitFor } from './helpers.js';
 import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
 
 jest.setTimeout(420_000);
@@ -65,7 +65,7 @@ async function seedRun(machineConf: string): Promise<{ id: string; project: stri
   await db.execute('UPDATE package_store.package_version SET package_path = ? WHERE package_version_uuid = ?', [pkg, run.packageVersionUuid]);
   await db.execute('UPDATE tool_shed.tool_version SET tool_path = ? WHERE tool_version_uuid = ?', [join(base, 'gcc-warn-0.9.tar.gz'), run.toolVersionUuid]);
   ids.push(run.executionRecordUuid);
-  dirs.push(join(SW, 'projects', run.projectUuid));
+  dirs.push(join(PROJECTS_DIR, run.projectUuid));
   return { id: run.executionRecordUuid, project: run.projectUuid };
 }
 
@@ -155,7 +155,7 @@ test('a passing run: each status in order in the collector, DB Finished with res
   expect(await runRow(id)).toMatchObject({ status: 'Finished', complete_flag: 1 });
   const res = await db.select<{ file_path: string; weakness_cnt: number }>('SELECT file_path, weakness_cnt FROM assessment.assessment_result WHERE execution_record_uuid = ?', [id]);
   expect(res).toHaveLength(1);
-  expect(res[0]?.file_path.startsWith(join(SW, 'projects', project, 'A-Results'))).toBe(true);
+  expect(res[0]?.file_path.startsWith(join(PROJECTS_DIR, project, 'A-Results'))).toBe(true);
   expect(await readFile(res[0]?.file_path as string, 'utf8')).toContain('<AnalyzerReport');
 });
 

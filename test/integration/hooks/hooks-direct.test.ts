@@ -15,7 +15,7 @@ import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentRun, type SeededRun } from '../helpers/db-seed.js';
 import { binary, makeTree } from '../assessment/helpers.js';
 import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
-import { CollectorWatch, SW, adOf, alive, assessThroughHooks, programEnv, rssKiB, runProgram, scratchDir, waitFor, writeBundle } from './helpers.js';
+import { BIN, CollectorWatch, LOG_DIR, PROJECTS_DIR, RESULTS_DIR, adOf, alive, assessThroughHooks, programEnv, rssKiB, runProgram, scratchDir, waitFor, writeBundle } from './helpers.js';
 
 jest.setTimeout(120_000);
 
@@ -45,7 +45,7 @@ function clusterId(): string {
 async function prepareRun(): Promise<{ run: SeededRun; scratch: string; bog: Record<string, string> }> {
   const run = await seedAssessmentRun(db, { toolName: 'gcc-warn', packageName: 'snappy-c' });
   const scratch = await scratchDir('swamp-hook-it-');
-  cleanup.push(scratch, join(SW, 'results', run.executionRecordUuid), join(SW, 'projects', run.projectUuid));
+  cleanup.push(scratch, join(RESULTS_DIR, run.executionRecordUuid), join(PROJECTS_DIR, run.projectUuid));
   adNames.push(run.executionRecordUuid);
   const pkgDir = await scratchDir('swamp-hook-pkg-');
   cleanup.push(pkgDir);
@@ -55,7 +55,7 @@ async function prepareRun(): Promise<{ run: SeededRun; scratch: string; bog: Rec
     execrunid: run.executionRecordUuid,
     projectid: run.projectUuid,
     userid: run.userUuid,
-    resultsfolder: join(SW, 'results') + '/',
+    resultsfolder: join(RESULTS_DIR) + '/',
     platform_identifier: 'debian-12.0-64',
     platform_type: 'local',
     platform_image: 'swamp-assessment-machine',
@@ -131,13 +131,13 @@ test('PreAssessment -> machine -> PostAssessment: statuses in order, results rec
   expect(results[0]?.file_path).toMatch(new RegExp(`/projects/${run.projectUuid}/A-Results/[0-9a-f-]{36}/parsed_results\\.xml$`));
   expect(results[0]?.weakness_cnt).toBe(201);
   expect(await readFile(results[0]?.file_path as string, 'utf8')).toContain('<AnalyzerReport');
-  expect((await readdir(join(SW, 'results', id))).sort()).toEqual(expect.arrayContaining(['inputdisk.tar.gz', 'outputdisk.tar.gz', 'status.out', 'run.out']));
+  expect((await readdir(join(RESULTS_DIR, id))).sort()).toEqual(expect.arrayContaining(['inputdisk.tar.gz', 'outputdisk.tar.gz', 'status.out', 'run.out']));
   // the per-job log of mirswamp/services perl/agents/vmu_perl_launcher
-  const log = await readFile(join(SW, 'log', `${id}_${cluster}.log`), 'utf8');
+  const log = await readFile(join(LOG_DIR, `${id}_${cluster}.log`), 'utf8');
   expect(log).toContain('HTCondor jobhook PreAssessment exit result: 0');
   expect(log).toContain('HTCondor jobhook PostAssessment exit result: 0');
   expect(log).toContain('monitorjob exit');
-  await rm(join(SW, 'log', `${id}_${cluster}.log`), { force: true });
+  await rm(join(LOG_DIR, `${id}_${cluster}.log`), { force: true });
 });
 
 test('Finished with Warnings through the real hooks: the output archive lands beside the result, and CALL launch_viewer Native "warnings" reads it', async () => {
@@ -188,8 +188,8 @@ test('monitorjob: event-to-collector latency and resident memory', async () => {
   await mkdir(join(scratch, 'out'), { recursive: true });
   await writeFile(join(scratch, 'out', 'job_events.log'), '');
   const { spawnDetached } = await import('../../../lib/cli/detach.js');
-  const logFile = join(SW, 'log', `${id}_${cluster}.log`);
-  const pid = await spawnDetached(join(process.cwd(), 'dist', 'bin', 'monitorjob'), ['MonitorAssessment', id, 'swamp', 'swamp-pool', cluster, '0', '0'], {
+  const logFile = join(LOG_DIR, `${id}_${cluster}.log`);
+  const pid = await spawnDetached(join(BIN, 'monitorjob'), ['MonitorAssessment', id, 'swamp', 'swamp-pool', cluster, '0', '0'], {
     cwd: scratch,
     env: { ...env, SWAMP_PROGRAM: 'monitorjob' },
     outputFile: logFile,
@@ -270,11 +270,11 @@ test('PostAssessment never follows a symlink out of the scratch dir (out/status.
     }
     return hits;
   };
-  expect(await grep(join(SW, 'results', id))).toEqual([]);
-  expect(await grep(join(SW, 'projects', run.projectUuid)).catch(() => [])).toEqual([]);
+  expect(await grep(join(RESULTS_DIR, id))).toEqual([]);
+  expect(await grep(join(PROJECTS_DIR, run.projectUuid)).catch(() => [])).toEqual([]);
   const status = (await db.select<{ status: string }>('SELECT status FROM assessment.execution_record WHERE execution_record_uuid = ?', [id]))[0]?.status;
   expect(status).toMatch(/^Finished with Errors/);
-  const log = await readFile(join(SW, 'log', `${id}_${cluster}.log`), 'utf8');
+  const log = await readFile(join(LOG_DIR, `${id}_${cluster}.log`), 'utf8');
   expect(log).toMatch(/is a symbolic link|outside/);
-  await rm(join(SW, 'log', `${id}_${cluster}.log`), { force: true });
+  await rm(join(LOG_DIR, `${id}_${cluster}.log`), { force: true });
 });
