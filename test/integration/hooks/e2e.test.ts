@@ -116,7 +116,7 @@ async function waitForEnd(id: string, timeoutMs: number): Promise<Record<string,
     async () => {
       const q = await queryQueue(condor, { constraint: swampIdConstraint(id), attributes: ['JobStatus', 'HoldReason'] });
       if (q.length > 0) return undefined;
-      const h = await queryHistory(condor, { constraint: swampIdConstraint(id), attributes: ['JobStatus', 'NumJobStarts', 'ExitCode', 'PostExitCode'], limit: 1 });
+      const h = await queryHistory(condor, { constraint: swampIdConstraint(id), attributes: ['JobStatus', 'NumJobStarts', 'ExitCode', 'PostExitCode', 'Owner'], limit: 1 });
       const row = await runRow(id);
       return h[0] !== undefined && row?.complete_flag === 1 ? (h[0] as Record<string, unknown>) : undefined;
     },
@@ -134,7 +134,8 @@ test('a passing run: each status in order in the collector, DB Finished with res
   const hist = await waitForEnd(id, 180_000);
   const seen = await watch.stop();
   process.stderr.write(`MEASURE e2e passing run: ${Date.now() - t0} ms, collector statuses: ${JSON.stringify(seen)}\n`);
-  expect(hist).toMatchObject({ JobStatus: 4, NumJobStarts: 1 });
+  // the job (and its hooks) ran as the service account: the worker (mysqld's user) submitted with its token
+  expect(hist).toMatchObject({ JobStatus: 4, NumJobStarts: 1, Owner: process.env.SWAMP_SERVICE_USER ?? 'swa-daemon' });
   const order = [
     'Waiting in HTCondor Queue',
     'Starting docker container',
