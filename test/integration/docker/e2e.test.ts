@@ -22,7 +22,7 @@ import { runTool } from '../../../lib/htcondor/tool.js';
 import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentRun } from '../helpers/db-seed.js';
-import { binary, makeTree, type Tree } from '../assessment/helpers.js';
+import { binary, makeTree, type Tree, installedPrefix } from '../assessment/helpers.js';
 import { countingRoot, tally } from './helpers.js';
 import { CollectorWatch, PROJECTS_DIR, SW, adOf, scratchDir, waitFor } from '../hooks/helpers.js';
 import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
@@ -52,7 +52,8 @@ suite('docker platform', () => {
       throw new Error('the pool advertises no HasDocker: `make services` sets up the docker platform (services/docker/engine.sh status); SWAMP_DOCKER=0 skips these tests');
     }
     db = await connect(await dbOptions());
-    counting = countingRoot(process.env.SWAMP_CONDOR_HOST ?? '/opt/swamp-condor/host');
+    // around the installed htcondor_root (the service account's token: mysqld's user submits as it)
+    counting = countingRoot(join(installedPrefix(), 'htcondor'));
     dirs.push(counting.root);
     tree = makeTree({ preferred_platform_type: 'DC', dockerImagesFile: join(SW, 'etc', 'swamp_docker_images.txt'), htcondor_root: counting.root });
     symlinkSync(binary(), join(tree.bin, 'kill_run'));

@@ -119,9 +119,22 @@ export function serviceAccount(): { uid: number; gid: number } | undefined {
   return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.split(':')[2]) };
 }
 
-/** Runs one of the tree's programs as the DB's worker would: as mysqld's user, no SWAMP_CONFIG. */
+/** mariadbd's umask, which every program it starts inherits: its job dirs stay group-writable (0771). */
+const MYSQLD_UMASK = 0o006;
+
+/**
+ * Runs one of the tree's programs as the DB's worker would: as mysqld's user with mariadbd's umask
+ * (the job, as the service account, writes into the dir the worker made through the group), no
+ * SWAMP_CONFIG.
+ */
 export function runAsService(bin: string, name: string, args: string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
   const base: NodeJS.ProcessEnv = { ...process.env };
   delete base.SWAMP_CONFIG;
-  return spawnSync(join(bin, name), args, { encoding: 'utf8', timeout: 120_000, env: { ...base, ...env }, ...(serviceAccount() ?? {}) });
+  // spawnSync has no umask option; the child inherits ours, set only for this synchronous call
+  const old = process.umask(MYSQLD_UMASK);
+  try {
+    return spawnSync(join(bin, name), args, { encoding: 'utf8', timeout: 120_000, env: { ...base, ...env }, ...(serviceAccount() ?? {}) });
+  } finally {
+    process.umask(old);
+  }
 }
