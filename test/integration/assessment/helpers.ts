@@ -11,7 +11,7 @@
  * Every test cleans up the jobs it submitted (condor_rm by exact SWAMP id) and its collector ads.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { anyOf, invalidate, isExactly, queryHistory, queryQueue, remove, swampIdConstraint, type HTCondorContext } from '../../../lib/htcondor/index.js';
 import { projectDir } from '../helpers/db-env.js';
@@ -28,6 +28,10 @@ export interface Tree {
   logFile: string;
   /** Writes another config file in the tree with extra/override lines; returns its path. */
   variant(name: string, lines: string[]): string;
+  /** Run-dir entries that were there before the tree was made (the installed tree's): not this test's. */
+  readonly before: ReadonlySet<string>;
+  /** Size of the launcher's log when the tree was made: lines before it are not this test's. */
+  readonly logOffset: number;
   remove(): void;
 }
 
@@ -72,7 +76,62 @@ function override(base: string, set: Record<string, string>, extra: string[] = [
   return `${[...kept, ...Object.entries(set).map(([k, v]) => `${k} = ${v}`), ...extra].join('\n')}\n`;
 }
 
-/** `settings` override the local setup's keys (e.g. `preferred_platform_type: 'DC'` for the docker platform). */
+/**
+ * The installed tree itself (make install DESTDIR=.local/inst; what the procedures run by default),
+ * its swamp.conf swapped for the test's settings and restored by remove(): the programs the DB calls
+ * see only the installed file, as in production. One at a time (tests run in band). remove() also
+ * removes the run-dir entries the test made.
+ */
+export function installedTree(settings: Record<string, string> = {}): Tree {
+  const root = installedPrefix();
+  const config = join(root, 'etc', 'swamp.conf');
+  const runDir = join(root, 'run');
+  const logFile = join(root, 'log', 'launchassessment.log');
+  const original = readFileSync(config, 'utf8');
+  const text = override(original, { preferred_platform_type: 'local', SWAMPState: 'ON', ...settings });
+  writeConf(config, text);
+  const before = new Set(readdirSync(runDir));
+  const variants = mkdtempSync('/tmp/swamp-la-conf-');
+  return {
+    root,
+    bin: join(root, 'bin'),
+    config,
+    runDir,
+    logDir: join(root, 'log'),
+    logFile,
+    before,
+    logOffset: existsSync(logFile) ? statSync(logFile).size : 0,
+    variant(name, lines) {
+      const p = join(variants, `${name}.conf`);
+      writeConf(p, override(readFileSync(config, 'utf8'), settingsOf(lines)));
+      return p;
+    },
+    remove() {
+      writeConf(config, original);
+      for (const n of readdirSync(runDir)) if (!before.has(n)) rmSync(join(runDir, n), { recursive: true, force: true });
+      rmSync(variants, { recursive: true, force: true });
+    },
+  };
+}
+
+function settingsOf(lines: readonly string[]): Record<string, string> {
+  const set: Record<string, string> = {};
+  for (const l of lines) {
+    const m = /^(\S+)\s*=\s*(.*)$/.exec(l);
+    if (m) set[m[1] as string] = m[2] as string;
+  }
+  return set;
+}
+
+/** A program name in the tree's bin dir (the installed tree has every name already). */
+export function linkProgram(tree: Tree, name: string): void {
+  if (!existsSync(join(tree.bin, name))) symlinkSync(binary(), join(tree.bin, name));
+}
+
+/**
+ * A private tree for a test that needs its own dirs or two configs at once. `settings` override the
+ * local setup's keys (e.g. `preferred_platform_type: 'DC'` for the docker platform).
+ */
 export function makeTree(settings: Record<string, string> = {}): Tree {
   const root = mkdtempSync('/tmp/swamp-la-');
   chmodSync(root, 0o755);
@@ -105,14 +164,11 @@ export function makeTree(settings: Record<string, string> = {}): Tree {
     runDir: join(root, 'run'),
     logDir: join(root, 'log'),
     logFile: join(root, 'log', 'launchassessment.log'),
+    before: new Set<string>(),
+    logOffset: 0,
     variant(name, lines) {
       const p = join(root, 'etc', `${name}.conf`);
-      const set: Record<string, string> = {};
-      for (const l of lines) {
-        const m = /^(\S+)\s*=\s*(.*)$/.exec(l);
-        if (m) set[m[1] as string] = m[2] as string;
-      }
-      writeConf(p, override(text, set));
+      writeConf(p, override(text, settingsOf(lines)));
       return p;
     },
     remove() {
@@ -138,7 +194,9 @@ export interface LogLine {
 
 export function logLines(tree: Tree): LogLine[] {
   if (!existsSync(tree.logFile)) return [];
-  return readFileSync(tree.logFile, 'utf8')
+  return readFileSync(tree.logFile)
+    .subarray(tree.logOffset)
+    .toString('utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as LogLine);
@@ -179,7 +237,7 @@ export async function jobsOf(id: string): Promise<Array<{ cluster: number; where
  * tests created), and the ids' collector ads. Returns the job dirs that still had a queued job.
  */
 export async function cleanup(tree: Tree, ids: readonly string[]): Promise<string[]> {
-  const dirs = readdirSync(tree.runDir).filter((n) => /^[am]swamp_/.test(n));
+  const dirs = readdirSync(tree.runDir).filter((n) => /^[am]swamp_/.test(n) && !tree.before.has(n));
   const clauses = [...dirs.map((d) => isExactly('SWAMP_submit_jobdir', d)), ...ids.map((id) => swampIdConstraint(id))];
   let queued: string[] = [];
   if (clauses.length > 0) {
@@ -193,5 +251,5 @@ export async function cleanup(tree: Tree, ids: readonly string[]): Promise<strin
 }
 
 export function queueFiles(tree: Tree): string[] {
-  return readdirSync(tree.runDir).filter((n) => /\.(bog|launch|lock)$/.test(n));
+  return readdirSync(tree.runDir).filter((n) => /\.(bog|launch|lock)$/.test(n) && !tree.before.has(n));
 }

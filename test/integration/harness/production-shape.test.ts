@@ -6,7 +6,7 @@
  * on these services; this file checks the shape itself, from `CALL` with no per-test tree.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type Db } from '../../../lib/db/index.js';
 import { invalidate, lookupSwampId, remove, swampIdConstraint } from '../../../lib/htcondor/index.js';
@@ -19,6 +19,7 @@ const P = installedPrefix();
 const ENTRY = ['execute_execution_record', 'launch_viewer', 'kill_run'];
 let db: Db;
 const ids: string[] = [];
+const jobDirs: string[] = [];
 
 const uidOf = (u: string): number => Number(execFileSync('id', ['-u', u], { encoding: 'utf8' }).trim());
 const gidOf = (g: string): number => Number(execFileSync('getent', ['group', g], { encoding: 'utf8' }).split(':')[2]);
@@ -34,6 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const id of ids) await remove(CTX, { constraint: swampIdConstraint(id) }).catch(() => undefined);
   if (ids.length > 0) await invalidate(CTX, { names: ids }).catch(() => undefined);
+  for (const d of jobDirs) rmSync(d, { recursive: true, force: true });
   await db?.close();
 });
 
@@ -98,6 +100,7 @@ test('CALL execute_execution_record: the job is owned by the service account, it
   expect(ad.Owner).toBe(SERVICE_USER);
   expect(ad.Owner).not.toBe(DB_OS_USER);
   const jobDir = join(P, 'run', String(ad.SWAMP_submit_jobdir));
+  jobDirs.push(jobDir);
   expect(String(ad.Iwd)).toBe(jobDir);
   // made by the worker (mysqld's user) through the group; setgid of the run dir keeps the group
   expect(ownerOf(jobDir)).toMatchObject({ uid: uidOf(DB_OS_USER), gid: gidOf(SUBMIT_GROUP) });

@@ -8,7 +8,7 @@
  * The "tool" of these runs is a directory whose in-files/machine.conf tells the local machine how to
  * behave (PreAssessment copies a tool's in-files into in/, exactly as for a real tool).
  */
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
@@ -17,7 +17,7 @@ import { invalidate, queryHistory, queryQueue, remove, swampIdConstraint, type H
 import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentRun } from '../helpers/db-seed.js';
-import { binary, makeTree, type Tree } from '../assessment/helpers.js';
+import { installedTree, linkProgram, type Tree } from '../assessment/helpers.js';
 import { CollectorWatch, PROJECTS_DIR, adOf, scratchDir, waitFor } from './helpers.js';
 import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
 
@@ -35,8 +35,9 @@ let restoreUdf: (() => void) | undefined;
 beforeAll(async () => {
   condor = await condorContext();
   db = await connect(await dbOptions());
-  tree = makeTree();
-  symlinkSync(binary(), join(tree.bin, 'kill_run'));
+  // the installed tree and its swamp.conf (swapped for this file, restored after): what the DB runs
+  tree = installedTree();
+  linkProgram(tree, 'kill_run');
   // this connection's calling procedures run <tree>/bin/execute_execution_record
   await db.execute('SET @swamp_bin_dir = ?', [tree.bin]);
   restoreUdf = await extendSharedUdfConf(allowEntryPrograms(tree.bin));
