@@ -1,10 +1,10 @@
 /**
  * The hook programs run directly (as HTCondor would: in a scratch dir, with the legacy argv) against the
- * real MariaDB and the real collector of the local pool; our compiled binary from dist/bin (build it
- * first: `node scripts/build.mjs`). Also measures monitorjob's event-to-collector latency and memory.
+ * real MariaDB and the real collector of the local pool; the installed binary (make services installs
+ * it into .local/inst), run as root. Also measures monitorjob's event-to-collector latency and memory.
  */
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, symlinkSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { appendFile, chmod, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { jest } from '@jest/globals';
@@ -13,7 +13,7 @@ import { invalidate, type HTCondorContext } from '../../../lib/htcondor/index.js
 import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentRun, type SeededRun } from '../helpers/db-seed.js';
-import { binary, makeTree } from '../assessment/helpers.js';
+import { installedTree, linkProgram } from '../assessment/helpers.js';
 import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
 import { BIN, CollectorWatch, LOG_DIR, PROJECTS_DIR, RESULTS_DIR, adOf, alive, assessThroughHooks, programEnv, rssKiB, runProgram, scratchDir, waitFor, writeBundle } from './helpers.js';
 
@@ -154,9 +154,9 @@ test('Finished with Warnings through the real hooks: the output archive lands be
   expect((await readdir(dirname(r.filePath))).sort()).toEqual(['assessment-report.json', 'outputdisk.tar.gz', 'parsed_results.xml', 'snappy-c-1.0.tar.gz']);
 
   // the web's request for the warnings report, through the calling procedure (sys_eval as mysqld's user)
-  const tree = makeTree();
-  cleanup.push(tree.root);
-  symlinkSync(binary(), join(tree.bin, 'launch_viewer'));
+  // the installed tree and its swamp.conf (swapped for this test, restored after): what the DB runs
+  const tree = installedTree();
+  linkProgram(tree, 'launch_viewer');
   const dest = await mkdtemp('/tmp/swamp-nw-');
   cleanup.push(dest);
   await chmod(dest, 0o1777);
@@ -171,6 +171,7 @@ test('Finished with Warnings through the real hooks: the output archive lands be
     ]);
   } finally {
     restoreUdf();
+    tree.remove();
   }
   const out = (await db.select<{ path: string | null; rs: string | null }>('SELECT @lv_path AS path, @lv_rs AS rs', []))[0];
   expect(out).toEqual({ path: `${dest}/${r.resultUuid}/failedreport.json`, rs: 'SUCCESS' });
