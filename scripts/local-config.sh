@@ -23,7 +23,7 @@ logDir = $P/log
 runDir = $P/run
 binDir = $P/bin
 resultsFolder = $INST/swamp/results/
-outgoingFolder = $INST/swamp/outgoing/
+outgoingFolder = $SW/outgoing/
 projectsFolder = $INST/swamp/projects/
 
 # HTCondor client tools: the pool's tools with the service account's token (scripts/services.sh)

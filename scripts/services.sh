@@ -32,12 +32,16 @@ accounts() {
 }
 
 # `make install` (scripts/install.sh, without make's rebuild check) into .local/inst, every time: the
-# tests check what it laid out. The data dirs (results, outgoing, projects) under .local/inst/swamp.
+# tests check what it laid out. The data dirs: results and projects under .local/inst/swamp; outgoing
+# stays .local/swamp/outgoing/ with install's owner and mode: the web's destination path is a
+# VARCHAR(45) parameter of launch_viewer (legacy /swamp/outgoing/), and a deep checkout overflows it.
 install_tree() {
   out=$(WITH_SIMULATOR=1 CREATE_ACCOUNTS=1 SWAMP_USER="$SVC" SWAMP_GROUP="$GRP" MYSQLD_USER="$DBU" \
-      DATA_DIRS="/swamp/results /swamp/outgoing /swamp/projects" TOKEN_USERS="$DBU $SVC root" \
+      DATA_DIRS="/swamp/results /swamp/projects" TOKEN_USERS="$DBU $SVC root" \
       SWAMP_TOKEN="$CH/secrets/$SVC.token" "$ROOT/scripts/install.sh" "$INST" /opt/swamp /usr/local/bin 2>&1) ||
     { echo "$out" >&2; echo "services: make install DESTDIR=$INST failed" >&2; exit 1; }
+  install -d -m 2775 -o "$SVC" -g "$GRP" "$SW/outgoing"
+  chmod 2775 "$SW/outgoing"
   # htcondor_root of the installed swamp.conf: the pool's tools with a client config that reads each
   # user's copy of the service account's token (packaging/htcondor/swamp-tokens.config, with this
   # tree's prefix). Inside the pool's chroot (the hooks) the same path runs the chroot's own tools.
