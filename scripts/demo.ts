@@ -12,7 +12,6 @@ import { isExactly, queryAds } from '../lib/htcondor/index.js';
 import { seedAssessmentRun } from '../test/integration/helpers/db-seed.js';
 
 const ROOT = process.env.SWAMP_ROOT ?? process.cwd();
-const SW = join(ROOT, '.local', 'swamp');
 const NATIVE_VIEWER = '8f9213ef-5d04-11e3-9fa4-001a4a81450b';
 // tools by absolute path (no PATH search, docs/security.md)
 const ctx = { timeoutMs: 30_000, toolDir: `${process.env.SWAMP_CONDOR_HOST ?? '/opt/swamp-condor/host'}/bin` };
@@ -87,7 +86,7 @@ async function main(): Promise<void> {
       a.userUuid,
       NATIVE_VIEWER,
       a.projectUuid,
-      `${join(SW, 'outgoing')}/`,
+      `${join(ROOT, '.local', 'swamp', 'outgoing')}/`,
       'results',
     ]);
     const v = (await db.select<{ path: string; str: string }>('SELECT @path AS path, @str AS str'))[0];
@@ -109,7 +108,7 @@ async function main(): Promise<void> {
     // The removed job's post hook may write 'Finished with Errors' first; killjob's final status
     // (Terminated, Terminate Status Unknown, Terminate Failed) replaces it once the job has left.
     await follow(db, b.executionRecordUuid, (s) => s.startsWith('Terminate') && s !== 'Terminating', 200_000);
-    say('done: logs in .local/swamp/log/, results in .local/swamp/projects/ and .local/swamp/outgoing/');
+    say('done: logs in .local/inst/opt/swamp/log/, results in .local/inst/swamp/projects/ and .local/swamp/outgoing/');
   } finally {
     await db.close();
   }

@@ -1,7 +1,7 @@
 #!/bin/sh
-# The local setup's job owner and database OS user: one host account "swamp" that also exists, with the
-# same uid, inside the HTCondor chroot. The private mariadbd runs as it, so programs started by
-# sys_exec/sys_eval can submit jobs (HTCondor refuses root as a job owner). Idempotent; prints the uid.
+# An unprivileged host account "swamp" for the unit tests that must run as a non-root user
+# (test/fixtures/unprivileged). The local services no longer use it: mariadbd runs as mysql and the
+# jobs as the service account swa-daemon (docs/deployment.md). Idempotent; prints the uid.
 set -eu
 USER_NAME=${SWAMP_USER:-swamp}
 WANT_UID=${SWAMP_UID:-1990}

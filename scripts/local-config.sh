@@ -3,6 +3,9 @@
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SW="$ROOT/.local/swamp"
+# the installed layout (scripts/services.sh: make install DESTDIR=.local/inst), as production's /opt/swamp
+INST="$ROOT/.local/inst"
+P="$INST/opt/swamp"
 DB_PASS=""
 [ -f "$ROOT/.local/mariadb/swamp.password" ] && DB_PASS=$(cat "$ROOT/.local/mariadb/swamp.password")
 # swampctl's administrator account (enable/disable, the procedures check): the fixture's test account
@@ -13,17 +16,20 @@ cat <<CONF
 SWAMPState = ON
 SWAMP-in-a-Box = yes
 
-# where our layout lives (production: /opt/swamp)
+# where our layout lives (make install DESTDIR=.local/inst; production: /opt/swamp); swampDir holds
+# the simulated frameworks and platform images of the local setup
 swampDir = $SW
-logDir = $SW/log
-runDir = $SW/run
-binDir = $ROOT/dist/bin
-resultsFolder = $SW/results/
+logDir = $P/log
+runDir = $P/run
+binDir = $P/bin
+resultsFolder = $INST/swamp/results/
 outgoingFolder = $SW/outgoing/
-projectsFolder = $SW/projects/
+projectsFolder = $INST/swamp/projects/
 
-# HTCondor client tools (shims into the pool's chroot; same layout as an htcondor_root install)
-htcondor_root = ${SWAMP_CONDOR_HOST:-/opt/swamp-condor/host}
+# HTCondor client tools: the pool's tools with the service account's token (scripts/services.sh)
+htcondor_root = $P/htcondor
+# the service account that owns every job (its IDTOKEN; make install)
+htcondor_job_owner = ${SWAMP_SERVICE_USER:-swa-daemon}
 
 # the local platform: vanilla-universe jobs whose "machine" is our program (vm/docker cannot run here)
 preferred_platform_type = local

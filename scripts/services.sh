@@ -9,28 +9,88 @@ LOCAL="$ROOT/.local"
 SW="$LOCAL/swamp"
 cmd=${1:-up}
 
+# Production's shape (docs/deployment.md): the programs the DB calls, the run and log dirs, the data
+# dirs and the service account's token copies come from `make install DESTDIR=.local/inst` with
+# install's accounts, owners and modes; mariadbd runs as mysql (services/mariadb/db.sh); jobs are
+# owned by the service account (swa-daemon) through the mysqld user's copy of its IDTOKEN.
+INST="$LOCAL/inst"
+P="$INST/opt/swamp"
+SVC=${SWAMP_SERVICE_USER:-swa-daemon}
+GRP=${SWAMP_SUBMIT_GROUP:-swa-submit}
+DBU=${SWAMP_DB_OS_USER:-mysql}
+CH=${SWAMP_CONDOR_HOST:-/opt/swamp-condor/host}
+CR=${SWAMP_CONDOR_CHROOT:-/opt/swamp-condor/root}
+
+# The accounts as make install and Debian's mariadb-server make them, before mariadbd starts (it
+# takes its groups at start): mysqld's user in the submit group.
+accounts() {
+  getent group "$GRP" >/dev/null 2>&1 || groupadd --system "$GRP"
+  id -u "$SVC" >/dev/null 2>&1 || useradd --system --gid "$GRP" --create-home --home-dir "/var/lib/$SVC" \
+    --shell /usr/sbin/nologin --comment "SWAMP service account (owns the jobs)" "$SVC"
+  id -u "$DBU" >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$DBU"
+  id -nG "$DBU" | tr ' ' '\n' | grep -qx "$GRP" || usermod -aG "$GRP" "$DBU"
+}
+
+# `make install` (scripts/install.sh, without make's rebuild check) into .local/inst, every time: the
+# tests check what it laid out. The data dirs: results and projects under .local/inst/swamp; outgoing
+# stays .local/swamp/outgoing/ with install's owner and mode: the web's destination path is a
+# VARCHAR(45) parameter of launch_viewer (legacy /swamp/outgoing/), and a deep checkout overflows it.
+install_tree() {
+  out=$(WITH_SIMULATOR=1 CREATE_ACCOUNTS=1 SWAMP_USER="$SVC" SWAMP_GROUP="$GRP" MYSQLD_USER="$DBU" \
+      DATA_DIRS="/swamp/results /swamp/projects" TOKEN_USERS="$DBU $SVC root" \
+      SWAMP_TOKEN="$CH/secrets/$SVC.token" "$ROOT/scripts/install.sh" "$INST" /opt/swamp /usr/local/bin 2>&1) ||
+    { echo "$out" >&2; echo "services: make install DESTDIR=$INST failed" >&2; exit 1; }
+  install -d -m 2775 -o "$SVC" -g "$GRP" "$SW/outgoing"
+  chmod 2775 "$SW/outgoing"
+  # htcondor_root of the installed swamp.conf: the pool's tools with a client config that reads each
+  # user's copy of the service account's token (packaging/htcondor/swamp-tokens.config, with this
+  # tree's prefix). Inside the pool's chroot (the hooks) the same path runs the chroot's own tools.
+  install -d -m 0755 "$P/htcondor" "$P/htcondor/bin" "$P/htcondor/etc"
+  {
+    echo "# written by scripts/services.sh: the local pool's client config plus the service account's token"
+    cat "$CH/etc/condor_config"
+    echo "SEC_TOKEN_DIRECTORY = $P/etc/tokens.d/\$(USERNAME)"
+    echo "SEC_TOKEN_SYSTEM_DIRECTORY = $P/etc/tokens.d/root"
+    echo "SEC_CLIENT_AUTHENTICATION_METHODS = IDTOKENS, FS"
+  } > "$P/htcondor/etc/condor_config.new"
+  chmod 0644 "$P/htcondor/etc/condor_config.new"; mv -f "$P/htcondor/etc/condor_config.new" "$P/htcondor/etc/condor_config"
+  cat > "$P/htcondor/bin/condor-tool.new" <<TOOL
+#!/bin/sh
+# written by scripts/services.sh. On the host: the pool's tool shim with this htcondor_root's client
+# config (CONDOR_CONFIG, set by our programs). Inside the pool's chroot (jobs, hooks): the chroot's
+# own tool and config, at the same path.
+t=\${0##*/}
+[ -d '$CR/usr' ] || CONDOR_CONFIG='$CH/etc/condor_config'
+export CONDOR_CONFIG
+exec '$CH/bin/'"\$t" "\$@"
+TOOL
+  chmod 0755 "$P/htcondor/bin/condor-tool.new"; mv -f "$P/htcondor/bin/condor-tool.new" "$P/htcondor/bin/condor-tool"
+  for t in "$CH"/bin/condor_*; do
+    t=${t##*/}
+    [ "$(readlink "$P/htcondor/bin/$t" 2>/dev/null)" = condor-tool ] || ln -sfn condor-tool "$P/htcondor/bin/$t"
+  done
+}
+
 layout() {
-  uid=$("$ROOT/scripts/ensure-swamp-user.sh")
-  mkdir -p "$SW/etc" "$SW/log" "$SW/run" "$SW/results" "$SW/outgoing" "$SW/platforms/images" "$SW/projects" "$LOCAL/bin"
-  # jobs, hooks and the DB's programs run as swamp; admins and tests as root
-  chown "$uid" "$SW/run" "$SW/results" "$SW/outgoing" "$SW/projects"
-  # logs: group-owned, setgid, not world-writable (as make install); the programs create 0640 files
-  chown "$uid:$(id -g "$uid")" "$SW/log"
-  chmod 2770 "$SW/log"
-  chmod 0775 "$SW/run" "$SW/results" "$SW/outgoing" "$SW/projects"
-  # the project tree must be traversable by swamp (jobs run inside the chroot as swamp)
+  mkdir -p "$SW/etc" "$SW/platforms/images" "$LOCAL/bin"
+  chmod 0755 "$LOCAL" "$SW" "$SW/etc"
+  # the project tree must be traversable by mysql (mariadbd's programs) and swa-daemon (jobs run
+  # inside the chroot)
   d="$ROOT"; while [ "$d" != "/" ]; do chmod o+x "$d" 2>/dev/null || true; d=$(dirname "$d"); done
   framework
-  "$ROOT/scripts/local-config.sh" > "$SW/etc/swamp.conf.new"
-  # the DB password is in it: root-owned, readable by the swamp group (mariadbd's children and the
-  # jobs' hooks run as swamp), nobody else; the programs refuse it if group- or world-writable
-  chown "0:$(id -g "$uid")" "$SW/etc/swamp.conf.new"
-  chmod 0640 "$SW/etc/swamp.conf.new"
-  mv "$SW/etc/swamp.conf.new" "$SW/etc/swamp.conf"
-  # programs started by mysqld get a bare environment (no SWAMP_CONFIG): they find
-  # <dir of the binary>/../etc/swamp.conf, as an install finds /opt/swamp/etc/swamp.conf
+  install_tree
+  chmod 0755 "$INST" "$INST/opt"
+  "$ROOT/scripts/local-config.sh" > "$P/etc/swamp.conf.new"
+  # the DB password is in it: 0640 root:swa-submit, as make install leaves it (mysqld's programs, the
+  # hooks and the drain read it through the group); the programs refuse it if group- or world-writable
+  chown "0:$GRP" "$P/etc/swamp.conf.new"
+  chmod 0640 "$P/etc/swamp.conf.new"
+  mv "$P/etc/swamp.conf.new" "$P/etc/swamp.conf"
+  # the programs of dist/bin (make build), run by hand, find the same file (<dir>/../etc/swamp.conf)
   mkdir -p "$ROOT/dist/etc"
-  ln -sfn "$SW/etc/swamp.conf" "$ROOT/dist/etc/swamp.conf"
+  ln -sfn "$P/etc/swamp.conf" "$ROOT/dist/etc/swamp.conf"
+  # what the previous layout kept here now lives in the installed tree
+  rm -f "$SW/etc/swamp.conf"
 }
 
 # The docker platform's simulated framework (services/docker/framework): PreAssessment copies
@@ -78,10 +138,15 @@ write_env() {
   {
     echo "# generated by scripts/services.sh; source it: . .local/env"
     echo "export SWAMP_ROOT='$ROOT'"
-    echo "export SWAMP_CONFIG='$SW/etc/swamp.conf'"
+    echo "export SWAMP_CONFIG='$P/etc/swamp.conf'"
+    echo "export SWAMP_INST='$INST'"
+    echo "export SWAMP_PREFIX='$P'"
+    echo "export SWAMP_SERVICE_USER='$SVC'"
+    echo "export SWAMP_SUBMIT_GROUP='$GRP'"
+    echo "export SWAMP_DB_OS_USER='$DBU'"
     [ -x "$ROOT/services/mariadb/db.sh" ] && "$ROOT/services/mariadb/db.sh" env
     [ -x "$ROOT/services/condor/pool.sh" ] && "$ROOT/services/condor/pool.sh" env
-    echo "export PATH='$ROOT/dist/bin:$LOCAL/bin:$nodebin':\"\$PATH\""
+    echo "export PATH='$P/bin:$LOCAL/bin:$nodebin':\"\$PATH\""
   } > "$LOCAL/env.new"
   chmod 0600 "$LOCAL/env.new" # the tests' DB password
   mv "$LOCAL/env.new" "$LOCAL/env"
@@ -97,10 +162,11 @@ ensure_logrotate() {
 
 case "$cmd" in
 up)
-  "$ROOT/scripts/ensure-swamp-user.sh" >/dev/null
+  [ "$(id -u)" = 0 ] || { echo "services: must run as root (accounts, chroot, mounts)" >&2; exit 1; }
   ensure_logrotate
   "$ROOT/services/mariadb/db.sh" install
-  "$ROOT/services/mariadb/db.sh" start
+  accounts
+  SWAMP_DB_OS_USER="$DBU" SWAMP_BIN_DIR="$P/bin" "$ROOT/services/mariadb/db.sh" start
   "$ROOT/services/condor/setup.sh"
   # the docker platform: podman's API and the platform image before the pool starts, so a starting
   # startd finds docker; then the startd's docker universe (restarted only when it lacks HasDocker)

@@ -9,7 +9,12 @@
 #   SWAMP_CONDOR_HOST    host-side shims   (default /opt/swamp-condor/host)
 #   SWAMP_CONDOR_MIRROR  Debian mirror     (default http://deb.debian.org/debian)
 #   SWAMP_CONDOR_SUITE   Debian suite      (default trixie: condor 23.9.6)
-#   SWAMP_CONDOR_DOMAIN  UID_DOMAIN/FILESYSTEM_DOMAIN of the pool (default swamp-pool)
+#   SWAMP_CONDOR_DOMAIN  UID_DOMAIN/FILESYSTEM_DOMAIN/TRUST_DOMAIN of the pool (default swamp-pool)
+#   SWAMP_SERVICE_USER   the service account that owns every job (default swa-daemon; group
+#                        SWAMP_SUBMIT_GROUP, default swa-submit), as `make install` creates it
+# Production's shape (docs/deployment.md): the pool accepts IDTOKENS; setup mints the service
+# account's token ($H/secrets/<user>.token, root 0600) from the pool's signing key, which
+# `make install SWAMP_TOKEN=...` copies to each OS user that submits as the service account.
 set -eu
 R=${SWAMP_CONDOR_CHROOT:-/opt/swamp-condor/root}
 H=${SWAMP_CONDOR_HOST:-/opt/swamp-condor/host}
@@ -25,10 +30,16 @@ step() { echo "== $(date +%T) $*"; }
 die() { echo "setup.sh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root (chroot, mount)"
 
-# The job owner: the same name, uid and gid on the host and inside the chroot.
-SUSER=${SWAMP_USER:-swamp}
-SUID=$(sh "$HERE/../../scripts/ensure-swamp-user.sh")
-SGID=$(id -g "$SUSER")
+# The job owner (the service account): the same name, uid and gid on the host and inside the chroot.
+# Created here as `make install CREATE_ACCOUNTS=1` creates it (scripts/install.sh), so the pool can
+# run its jobs before the first install.
+SUSER=${SWAMP_SERVICE_USER:-swa-daemon}
+SGROUP=${SWAMP_SUBMIT_GROUP:-swa-submit}
+getent group "$SGROUP" >/dev/null 2>&1 || groupadd --system "$SGROUP"
+id -u "$SUSER" >/dev/null 2>&1 || useradd --system --gid "$SGROUP" --create-home --home-dir "/var/lib/$SUSER" \
+  --shell /usr/sbin/nologin --comment "SWAMP service account (owns the jobs)" "$SUSER"
+SUID=$(id -u "$SUSER")
+SGID=$(getent group "$SGROUP" | cut -d: -f3)
 SHOME=$(getent passwd "$SUSER" | cut -d: -f6)
 
 W=$(mktemp -d)
@@ -64,11 +75,12 @@ if [ ! -x "$R/usr/sbin/condor_master" ]; then
   chroot "$R" apt-get clean
 fi
 
-# 2. The job owner inside the chroot (same uid/gid/home as on the host)
-if ! chroot "$R" getent group "$SUSER" >/dev/null; then
-  chroot "$R" groupadd -g "$SGID" "$SUSER"
-elif [ "$(chroot "$R" getent group "$SUSER" | cut -d: -f3)" != "$SGID" ]; then
-  chroot "$R" groupmod -g "$SGID" "$SUSER"
+# 2. The job owner inside the chroot (same uid/gid/home as on the host; its primary group is the
+# submit group, which holds swamp.conf and the run dir)
+if ! chroot "$R" getent group "$SGROUP" >/dev/null; then
+  chroot "$R" groupadd -g "$SGID" "$SGROUP"
+elif [ "$(chroot "$R" getent group "$SGROUP" | cut -d: -f3)" != "$SGID" ]; then
+  chroot "$R" groupmod -g "$SGID" "$SGROUP"
 fi
 if ! chroot "$R" id -u "$SUSER" >/dev/null 2>&1; then
   chroot "$R" useradd -u "$SUID" -g "$SGID" -d "$SHOME" -m -s /bin/bash "$SUSER"
@@ -85,9 +97,23 @@ put() {
 
 # 3. Pool configuration
 changed=0
-sed -e "s/@USER@/$SUSER/g" -e "s/@DOMAIN@/$DOMAIN/g" "$HERE/pool.conf" > "$W/pool.conf"
+sed -e "s/@USER@/$SUSER/g" -e "s/@DBUSER@/${SWAMP_DB_OS_USER:-mysql}/g" -e "s/@DOMAIN@/$DOMAIN/g" "$HERE/pool.conf" > "$W/pool.conf"
 put "$R/etc/condor/config.d/50-swamp-pool.conf" "$W/pool.conf" && changed=1 || true
 chmod 0644 "$R/etc/condor/config.d/50-swamp-pool.conf"
+
+# The pool signing key (the collector would make one at its first start; made here so the token can
+# be minted before) and the service account's IDTOKEN, minted from it: what `make install` copies to
+# the mysqld user (services.sh). Root-only, on the host side.
+install -d -m 0700 "$R/etc/condor/passwords.d" "$H/secrets"
+[ -s "$R/etc/condor/passwords.d/POOL" ] ||
+  chroot "$R" condor_store_cred add -c -f /etc/condor/passwords.d/POOL -p "$(head -c 24 /dev/urandom | base64 | tr -d '/+=')" >/dev/null
+chmod 0600 "$R/etc/condor/passwords.d/POOL"
+TOKEN="$H/secrets/$SUSER.token"
+# a token of another key (the chroot was rebuilt) would be refused: minted again when the key is newer
+if [ ! -s "$TOKEN" ] || [ "$R/etc/condor/passwords.d/POOL" -nt "$TOKEN" ]; then
+  chroot "$R" condor_token_create -identity "$SUSER@$DOMAIN" -key POOL > "$W/token" || die "condor_token_create failed"
+  install -m 0600 "$W/token" "$TOKEN"
+fi
 
 # 4. Host side: one shim directory for root and non-root callers, plus the native client config
 ARCH=$(chroot "$R" dpkg --print-architecture)
@@ -126,6 +152,9 @@ BIND_ALL_INTERFACES = False
 ENABLE_IPV6         = False
 UID_DOMAIN          = $DOMAIN
 FILESYSTEM_DOMAIN   = $DOMAIN
+TRUST_DOMAIN        = $DOMAIN
+# FS: the caller's own uid. A caller whose client config adds a token directory (the installed
+# layout's htcondor_root, services.sh) authenticates with the service account's IDTOKEN instead.
 SEC_CLIENT_AUTHENTICATION_METHODS  = FS
 SEC_DEFAULT_AUTHENTICATION_METHODS = FS
 LOG                 = $R$(cval LOG)

@@ -3,7 +3,7 @@
 # never the system service. See docs/database.md.
 #
 #   db.sh install   Debian packages mariadb-server + mariadb-client, only when missing
-#   db.sh start     build the UDF, create the datadir if needed, start mariadbd as user swamp,
+#   db.sh start     build the UDF, create the datadir if needed, start mariadbd as user mysql,
 #                   register sys_exec/sys_eval, load the schema fixture (sql/) when it changed
 #   db.sh stop      clean shutdown
 #   db.sh reset     drop the fixture databases and load sql/ again (after a column change)
@@ -14,10 +14,11 @@
 #
 # Environment: SWAMP_DB_PORT (default 3407), SWAMP_DB_DIR (instance directory; default
 # <project>/.local/mariadb), SWAMP_BIN_DIR (directory the calling procedures run
-# our programs from; default <project>/dist/bin), SWAMP_UDF_CONF (passed to mariadbd: the UDF
-# config file; default <plugin dir>/sys_udf.conf), SWAMP_DB_BIND (bind-address; default 127.0.0.1),
-# SWAMP_DB_OS_USER (the OS account mariadbd runs as when started by root; default swamp, the job
-# owner of the single-host pool; the multi-host facility, services/multihost, uses mysql).
+# our programs from; default <project>/.local/inst/opt/swamp/bin, the installed layout of
+# scripts/services.sh), SWAMP_UDF_CONF (passed to mariadbd: the UDF config file; default
+# <plugin dir>/sys_udf.conf), SWAMP_DB_BIND (bind-address; default 127.0.0.1), SWAMP_DB_OS_USER
+# (the OS account mariadbd runs as when started by root; default mysql, as Debian's package runs it:
+# never the account that owns the jobs, docs/deployment.md).
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -33,7 +34,7 @@ ADMIN_PWFILE="$D/swamp_test.password"
 DB_USER=swamp
 # tests create and delete fixture rows with this account; our programs never use it
 ADMIN_USER=swamp_test
-BIN_DIR="${SWAMP_BIN_DIR:-$PROJECT/dist/bin}"
+BIN_DIR="${SWAMP_BIN_DIR:-$PROJECT/.local/inst/opt/swamp/bin}"
 SOCK="$D/mariadbd.sock"
 # A unix socket path is limited to 107 bytes; a deep CI checkout would break the bind.
 if [ "${#SOCK}" -gt 100 ]; then
@@ -55,15 +56,16 @@ cmd_install() {
   have_server || die "mariadb-server still missing after apt-get"
 }
 
-# The OS account mariadbd runs as: swamp when we are root (so sys_exec children can submit
-# HTCondor jobs as that user), otherwise whoever runs this script.
+# The OS account mariadbd runs as: mysql when we are root (Debian's package makes it; the programs
+# sys_exec starts hand work to the service account with its token), otherwise whoever runs this script.
 run_user() {
-  if [ "$(id -u)" = 0 ] && [ -n "${SWAMP_DB_OS_USER:-}" ]; then
-    id -u "$SWAMP_DB_OS_USER" >/dev/null 2>&1 || die "SWAMP_DB_OS_USER: no account $SWAMP_DB_OS_USER"
-    echo "$SWAMP_DB_OS_USER"
-  elif [ "$(id -u)" = 0 ]; then
-    "$PROJECT/scripts/ensure-swamp-user.sh" >/dev/null
-    echo swamp
+  if [ "$(id -u)" = 0 ]; then
+    u=${SWAMP_DB_OS_USER:-mysql}
+    if ! id -u "$u" >/dev/null 2>&1; then
+      [ "$u" = mysql ] || die "SWAMP_DB_OS_USER: no account $u"
+      useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin mysql
+    fi
+    echo "$u"
   else
     id -un
   fi
@@ -142,7 +144,12 @@ start_server() {
     mariadb-install-db --defaults-file="$CNF" --skip-test-db --auth-root-authentication-method=socket \
       >"$D/install-db.log" 2>&1 || { cat "$D/install-db.log" >&2; die "mariadb-install-db failed"; }
   fi
-  [ "$(id -u)" = 0 ] && chown "$user:" "$D"
+  if [ "$(id -u)" = 0 ]; then
+    chown "$user:" "$D"
+    # a datadir made by an earlier start as another account (the harness ran mariadbd as swamp)
+    [ "$(stat -c %U "$DATA")" = "$user" ] || chown -R "$user:" "$DATA"
+    for f in "$D"/mariadbd.err "$D"/install-db.log; do [ ! -e "$f" ] || chown "$user:" "$f"; done
+  fi
   home=$(getent passwd "$user" | cut -d: -f6)
   [ -n "$home" ] || home=/nonexistent
   log_size=$(stat -c %s "$D/mariadbd.err" 2>/dev/null || echo 0)

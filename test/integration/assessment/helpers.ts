@@ -1,14 +1,17 @@
 /**
- * A private installed tree for launch tests, under /tmp (visible inside the HTCondor chroot):
- *   <T>/bin/{execute_execution_record,launchassessment} -> <project>/dist/bin/swamp
- *   <T>/etc/swamp.conf   the local setup's config (scripts/local-config.sh) with this tree's log, run
- *                        and results dirs and htcondor_root, so the program finds it from its argv0
- *                        when mysqld (bare environment) starts it
- *   <T>/log, <T>/run, <T>/results   owned by the DB's OS user (the DB-started worker writes there)
+ * A private tree for launch tests, under /tmp (visible inside the HTCondor chroot), in the installed
+ * layout's shape (docs/deployment.md; scripts/services.sh installs it into .local/inst):
+ *   <T>/bin/{execute_execution_record,launchassessment} -> the installed binary (make install)
+ *   <T>/etc/swamp.conf   the local setup's config (scripts/local-config.sh: the installed htcondor_root
+ *                        with the service account's token) with this tree's log, run and results
+ *                        dirs, 0640 root:swa-submit, so the program finds it from its argv0 when
+ *                        mysqld (bare environment) starts it
+ *   <T>/log, <T>/run     2770 swa-daemon:swa-submit, <T>/results 2775 (as make install): mysqld's
+ *                        programs write through the group, the jobs run as the service account
  * Every test cleans up the jobs it submitted (condor_rm by exact SWAMP id) and its collector ads.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { anyOf, invalidate, isExactly, queryHistory, queryQueue, remove, swampIdConstraint, type HTCondorContext } from '../../../lib/htcondor/index.js';
 import { projectDir } from '../helpers/db-env.js';
@@ -25,20 +28,43 @@ export interface Tree {
   logFile: string;
   /** Writes another config file in the tree with extra/override lines; returns its path. */
   variant(name: string, lines: string[]): string;
+  /** Run-dir entries that were there before the tree was made (the installed tree's): not this test's. */
+  readonly before: ReadonlySet<string>;
+  /** Size of the launcher's log when the tree was made: lines before it are not this test's. */
+  readonly logOffset: number;
   remove(): void;
 }
 
-function dbUser(): { uid: number; gid: number } | undefined {
-  const r = spawnSync('id', ['-u', 'swamp'], { encoding: 'utf8' });
-  const g = spawnSync('id', ['-g', 'swamp'], { encoding: 'utf8' });
-  if (r.status !== 0 || g.status !== 0 || process.getuid?.() !== 0) return undefined;
-  return { uid: Number(r.stdout.trim()), gid: Number(g.stdout.trim()) };
+/** The service account and the submit group (make install; scripts/services.sh exports their names). */
+export const SERVICE_USER = process.env.SWAMP_SERVICE_USER ?? 'swa-daemon';
+export const SUBMIT_GROUP = process.env.SWAMP_SUBMIT_GROUP ?? 'swa-submit';
+/** mysqld's OS user (services/mariadb/db.sh). */
+export const DB_OS_USER = process.env.SWAMP_DB_OS_USER ?? 'mysql';
+
+function ids(): { uid: number; gid: number } {
+  const r = spawnSync('id', ['-u', SERVICE_USER], { encoding: 'utf8' });
+  const g = spawnSync('getent', ['group', SUBMIT_GROUP], { encoding: 'utf8' });
+  if (r.status !== 0 || g.status !== 0) throw new Error(`no account ${SERVICE_USER} or group ${SUBMIT_GROUP}: run make services`);
+  return { uid: Number(r.stdout.trim()), gid: Number(g.stdout.split(':')[2]) };
 }
 
+/** The installed layout of the local setup (scripts/services.sh: make install DESTDIR=.local/inst). */
+export function installedPrefix(): string {
+  return process.env.SWAMP_PREFIX ?? join(projectDir(), '.local', 'inst', 'opt', 'swamp');
+}
+
+/** The installed binary (every program name links to it). */
 export function binary(): string {
-  const b = join(projectDir(), 'dist', 'bin', 'swamp');
-  if (!existsSync(b)) throw new Error('dist/bin/swamp missing: run `node scripts/build.mjs` first');
+  const b = join(installedPrefix(), 'bin', 'swamp');
+  if (!existsSync(b)) throw new Error(`${b} missing: run make services (it runs make install DESTDIR=.local/inst)`);
   return b;
+}
+
+/** Writes a swamp.conf as make install leaves it: 0640 root:<submit group>. */
+export function writeConf(p: string, text: string): void {
+  writeFileSync(p, text, { mode: 0o640 });
+  chownSync(p, 0, ids().gid);
+  chmodSync(p, 0o640);
 }
 
 function override(base: string, set: Record<string, string>, extra: string[] = []): string {
@@ -50,17 +76,72 @@ function override(base: string, set: Record<string, string>, extra: string[] = [
   return `${[...kept, ...Object.entries(set).map(([k, v]) => `${k} = ${v}`), ...extra].join('\n')}\n`;
 }
 
-/** `settings` override the local setup's keys (e.g. `preferred_platform_type: 'DC'` for the docker platform). */
+/**
+ * The installed tree itself (make install DESTDIR=.local/inst; what the procedures run by default),
+ * its swamp.conf swapped for the test's settings and restored by remove(): the programs the DB calls
+ * see only the installed file, as in production. One at a time (tests run in band). remove() also
+ * removes the run-dir entries the test made.
+ */
+export function installedTree(settings: Record<string, string> = {}): Tree {
+  const root = installedPrefix();
+  const config = join(root, 'etc', 'swamp.conf');
+  const runDir = join(root, 'run');
+  const logFile = join(root, 'log', 'launchassessment.log');
+  const original = readFileSync(config, 'utf8');
+  const text = override(original, { preferred_platform_type: 'local', SWAMPState: 'ON', ...settings });
+  writeConf(config, text);
+  const before = new Set(readdirSync(runDir));
+  const variants = mkdtempSync('/tmp/swamp-la-conf-');
+  return {
+    root,
+    bin: join(root, 'bin'),
+    config,
+    runDir,
+    logDir: join(root, 'log'),
+    logFile,
+    before,
+    logOffset: existsSync(logFile) ? statSync(logFile).size : 0,
+    variant(name, lines) {
+      const p = join(variants, `${name}.conf`);
+      writeConf(p, override(readFileSync(config, 'utf8'), settingsOf(lines)));
+      return p;
+    },
+    remove() {
+      writeConf(config, original);
+      for (const n of readdirSync(runDir)) if (!before.has(n)) rmSync(join(runDir, n), { recursive: true, force: true });
+      rmSync(variants, { recursive: true, force: true });
+    },
+  };
+}
+
+function settingsOf(lines: readonly string[]): Record<string, string> {
+  const set: Record<string, string> = {};
+  for (const l of lines) {
+    const m = /^(\S+)\s*=\s*(.*)$/.exec(l);
+    if (m) set[m[1] as string] = m[2] as string;
+  }
+  return set;
+}
+
+/** A program name in the tree's bin dir (the installed tree has every name already). */
+export function linkProgram(tree: Tree, name: string): void {
+  if (!existsSync(join(tree.bin, name))) symlinkSync(binary(), join(tree.bin, name));
+}
+
+/**
+ * A private tree for a test that needs its own dirs or two configs at once. `settings` override the
+ * local setup's keys (e.g. `preferred_platform_type: 'DC'` for the docker platform).
+ */
 export function makeTree(settings: Record<string, string> = {}): Tree {
   const root = mkdtempSync('/tmp/swamp-la-');
   chmodSync(root, 0o755);
   const dirs = ['bin', 'etc', 'log', 'run', 'results'].map((d) => join(root, d));
   for (const d of dirs) mkdirSync(d);
-  const owner = dbUser();
+  const owner = ids();
   for (const d of ['log', 'run', 'results']) {
     const p = join(root, d);
-    if (owner) chownSync(p, owner.uid, owner.gid);
-    chmodSync(p, 0o1777);
+    chownSync(p, owner.uid, owner.gid);
+    chmodSync(p, d === 'results' ? 0o2775 : 0o2770);
   }
   for (const name of ['execute_execution_record', 'launchassessment']) symlinkSync(binary(), join(root, 'bin', name));
   const gen = spawnSync(join(projectDir(), 'scripts', 'local-config.sh'), [], { encoding: 'utf8', timeout: 10_000 });
@@ -69,14 +150,13 @@ export function makeTree(settings: Record<string, string> = {}): Tree {
     logDir: join(root, 'log'),
     runDir: join(root, 'run'),
     resultsFolder: `${join(root, 'results')}/`,
-    htcondor_root: process.env.SWAMP_CONDOR_HOST ?? '/opt/swamp-condor/host',
     preferred_platform_type: 'local',
     SWAMPState: 'ON',
     ...settings,
   };
   const text = override(gen.stdout, baseSettings);
   const config = join(root, 'etc', 'swamp.conf');
-  writeFileSync(config, text, { mode: 0o644 });
+  writeConf(config, text);
   return {
     root,
     bin: join(root, 'bin'),
@@ -84,14 +164,11 @@ export function makeTree(settings: Record<string, string> = {}): Tree {
     runDir: join(root, 'run'),
     logDir: join(root, 'log'),
     logFile: join(root, 'log', 'launchassessment.log'),
+    before: new Set<string>(),
+    logOffset: 0,
     variant(name, lines) {
       const p = join(root, 'etc', `${name}.conf`);
-      const set: Record<string, string> = {};
-      for (const l of lines) {
-        const m = /^(\S+)\s*=\s*(.*)$/.exec(l);
-        if (m) set[m[1] as string] = m[2] as string;
-      }
-      writeFileSync(p, override(text, set), { mode: 0o644 });
+      writeConf(p, override(text, settingsOf(lines)));
       return p;
     },
     remove() {
@@ -117,7 +194,9 @@ export interface LogLine {
 
 export function logLines(tree: Tree): LogLine[] {
   if (!existsSync(tree.logFile)) return [];
-  return readFileSync(tree.logFile, 'utf8')
+  return readFileSync(tree.logFile)
+    .subarray(tree.logOffset)
+    .toString('utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as LogLine);
@@ -158,7 +237,7 @@ export async function jobsOf(id: string): Promise<Array<{ cluster: number; where
  * tests created), and the ids' collector ads. Returns the job dirs that still had a queued job.
  */
 export async function cleanup(tree: Tree, ids: readonly string[]): Promise<string[]> {
-  const dirs = readdirSync(tree.runDir).filter((n) => /^[am]swamp_/.test(n));
+  const dirs = readdirSync(tree.runDir).filter((n) => /^[am]swamp_/.test(n) && !tree.before.has(n));
   const clauses = [...dirs.map((d) => isExactly('SWAMP_submit_jobdir', d)), ...ids.map((id) => swampIdConstraint(id))];
   let queued: string[] = [];
   if (clauses.length > 0) {
@@ -172,5 +251,5 @@ export async function cleanup(tree: Tree, ids: readonly string[]): Promise<strin
 }
 
 export function queueFiles(tree: Tree): string[] {
-  return readdirSync(tree.runDir).filter((n) => /\.(bog|launch|lock)$/.test(n));
+  return readdirSync(tree.runDir).filter((n) => /\.(bog|launch|lock)$/.test(n) && !tree.before.has(n));
 }

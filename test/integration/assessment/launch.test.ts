@@ -13,7 +13,7 @@ import { CRASH_POINTS } from '../../../lib/assessment/index.js';
 import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentRun, seedMetricRun } from '../helpers/db-seed.js';
 import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
-import { CTX, cleanup, jobsOf, logLines, makeTree, queueFiles, runProgram, waitForWorker, type Tree } from './helpers.js';
+import { CTX, cleanup, installedTree, jobsOf, logLines, queueFiles, runProgram, waitForWorker, type Tree } from './helpers.js';
 
 jest.setTimeout(120_000);
 
@@ -24,7 +24,8 @@ let restoreUdf: (() => void) | undefined;
 
 beforeAll(async () => {
   db = await connect(await dbOptions());
-  tree = makeTree();
+  // the installed tree and its swamp.conf (swapped for this file, restored after): what the DB runs
+  tree = installedTree();
   restoreUdf = await extendSharedUdfConf(allowEntryPrograms(tree.bin));
 });
 

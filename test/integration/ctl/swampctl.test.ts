@@ -16,7 +16,8 @@ import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions, projectDir } from '../helpers/db-env.js';
 import { seedAssessmentRun } from '../helpers/db-seed.js';
 
-const BIN = join(projectDir(), 'dist', 'bin', 'swampctl');
+// the installed program (make install DESTDIR=.local/inst, scripts/services.sh)
+const BIN = join(process.env.SWAMP_PREFIX ?? join(projectDir(), '.local', 'inst', 'opt', 'swamp'), 'bin', 'swampctl');
 const ALL_CODES = [0, 1, 2, 66, 70, 75, 77, 78];
 let ctx: HTCondorContext;
 let db: Db;

@@ -3,6 +3,7 @@
  * (raw wait status, last byte chopped, NULL for no output, wait for every writer of the pipe),
  * the timeout (per-call second argument), clean child state (fds 0-2 only, signals reset).
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, type Db } from '../../../lib/db/index.js';
 import { dbOptions } from '../helpers/db-env.js';
@@ -75,12 +76,14 @@ describe('sys_eval', () => {
     expect(rows[0]?.o).toBe('café nativereport.json');
   });
 
-  test('runs as the server user in the datadir with a minimal environment', async () => {
+  test('runs as the server user (mysql, as Debian runs it) in the datadir with a minimal environment', async () => {
     const out = await sysEval('id -un; pwd; echo "$HOME|$PATH|${NODE_EXTRA_CA_CERTS:-none}"');
     const [user, cwd, env] = (out ?? '').split('\n');
-    expect(user).toBe('swamp');
+    const dbUser = process.env.SWAMP_DB_OS_USER ?? 'mysql';
+    expect(user).toBe(dbUser);
     expect(cwd).toMatch(/\/\.local\/mariadb\/data$/);
-    expect(env).toBe('/var/lib/swamp|/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin|none');
+    const home = execFileSync('getent', ['passwd', dbUser], { encoding: 'utf8' }).split(':')[5];
+    expect(env).toBe(`${home}|/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin|none`);
   });
 
   test('a background child that keeps stdout holds the call (legacy: wait for every writer)', async () => {

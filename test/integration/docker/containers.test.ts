@@ -16,7 +16,8 @@ const suite = off ? describe.skip : describe;
 const ROOT = process.env.SWAMP_CONDOR_CHROOT ?? '/opt/swamp-condor/root';
 const DOCKER = join(ROOT, 'usr/local/libexec/swamp-docker/docker.real');
 const DOCKER_ENV = { DOCKER_HOST: `unix://${join(ROOT, 'run/swamp-podman/podman.sock')}` };
-const BIN = join(projectDir(), 'dist', 'bin', 'swampctl');
+// the installed program (make install DESTDIR=.local/inst, scripts/services.sh)
+const BIN = join(process.env.SWAMP_PREFIX ?? join(projectDir(), '.local', 'inst', 'opt', 'swamp'), 'bin', 'swampctl');
 
 let tmp: string;
 let conf: string;

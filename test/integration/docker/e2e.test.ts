@@ -22,9 +22,9 @@ import { runTool } from '../../../lib/htcondor/tool.js';
 import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentRun } from '../helpers/db-seed.js';
-import { binary, makeTree, type Tree } from '../assessment/helpers.js';
+import { binary, makeTree, type Tree, installedPrefix } from '../assessment/helpers.js';
 import { countingRoot, tally } from './helpers.js';
-import { CollectorWatch, SW, adOf, scratchDir, waitFor } from '../hooks/helpers.js';
+import { CollectorWatch, PROJECTS_DIR, SW, adOf, scratchDir, waitFor } from '../hooks/helpers.js';
 import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
 
 let restoreUdf: (() => void) | undefined;
@@ -52,7 +52,8 @@ suite('docker platform', () => {
       throw new Error('the pool advertises no HasDocker: `make services` sets up the docker platform (services/docker/engine.sh status); SWAMP_DOCKER=0 skips these tests');
     }
     db = await connect(await dbOptions());
-    counting = countingRoot(process.env.SWAMP_CONDOR_HOST ?? '/opt/swamp-condor/host');
+    // around the installed htcondor_root (the service account's token: mysqld's user submits as it)
+    counting = countingRoot(join(installedPrefix(), 'htcondor'));
     dirs.push(counting.root);
     tree = makeTree({ preferred_platform_type: 'DC', dockerImagesFile: join(SW, 'etc', 'swamp_docker_images.txt'), htcondor_root: counting.root });
     symlinkSync(binary(), join(tree.bin, 'kill_run'));
@@ -86,7 +87,7 @@ suite('docker platform', () => {
     await db.execute('UPDATE package_store.package_version SET package_path = ? WHERE package_version_uuid = ?', [pkg, run.packageVersionUuid]);
     await db.execute('UPDATE tool_shed.tool_version SET tool_path = ? WHERE tool_version_uuid = ?', [join(base, 'gcc-warn-0.9.tar.gz'), run.toolVersionUuid]);
     ids.push(run.executionRecordUuid);
-    dirs.push(join(SW, 'projects', run.projectUuid));
+    dirs.push(join(PROJECTS_DIR, run.projectUuid));
     return { id: run.executionRecordUuid, project: run.projectUuid };
   }
 
@@ -157,7 +158,7 @@ suite('docker platform', () => {
     expect(await runRow(id)).toMatchObject({ status: 'Finished', complete_flag: 1 });
     const res = await db.select<{ file_path: string }>('SELECT file_path FROM assessment.assessment_result WHERE execution_record_uuid = ?', [id]);
     expect(res).toHaveLength(1);
-    expect(res[0]?.file_path.startsWith(join(SW, 'projects', project, 'A-Results'))).toBe(true);
+    expect(res[0]?.file_path.startsWith(join(PROJECTS_DIR, project, 'A-Results'))).toBe(true);
     expect(await readFile(res[0]?.file_path as string, 'utf8')).toContain('<AnalyzerReport');
     // The job dir holds what came back out of the container: the docker submit file we wrote, and
     // out/job_events.log as the framework left it: rewritten with `>` at each step, so one word.

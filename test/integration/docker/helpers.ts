@@ -6,8 +6,9 @@ import { join } from 'node:path';
 
 /**
  * An htcondor_root whose condor_* append their name to calls.log and exec the pool's shims, so a run's
- * HTCondor calls (launcher, hooks, monitor, kill) can be counted. Under /tmp: the chroot sees it too,
- * and etc/condor_config resolves to the client config on the host and to the pool's inside.
+ * HTCondor calls (launcher, hooks, monitor, kill) can be counted. Under /tmp: the chroot sees it too.
+ * `real` is the installed htcondor_root (scripts/services.sh): its etc/condor_config reads the
+ * service account's token, and its tools run the pool's own inside the chroot.
  */
 const TOOLS = ['condor_submit', 'condor_q', 'condor_rm', 'condor_history', 'condor_status', 'condor_advertise', 'condor_wait', 'condor_qedit', 'condor_release', 'condor_hold'];
 export function countingRoot(real: string): { root: string; calls(): string[] } {

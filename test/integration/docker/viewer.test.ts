@@ -27,7 +27,7 @@ import { GCC_SCARF_GZIP_BASE64 } from '../../../lib/machine/assets/gcc-scarf.js'
 import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentResult, seedAssessmentRun, type SeededRun } from '../helpers/db-seed.js';
-import { binary, makeTree, type Tree } from '../assessment/helpers.js';
+import { binary, makeTree, type Tree, installedPrefix } from '../assessment/helpers.js';
 import { CollectorWatch, SW, waitFor } from '../hooks/helpers.js';
 import { countingRoot, tally } from './helpers.js';
 import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
@@ -150,7 +150,8 @@ suite('CodeDX viewer on the docker platform', () => {
       throw new Error('the pool advertises no HasDocker: `make services` sets up the docker platform (services/docker/engine.sh status); SWAMP_DOCKER=0 skips these tests');
     }
     db = await connect(await dbOptions());
-    counting = countingRoot(process.env.SWAMP_CONDOR_HOST ?? '/opt/swamp-condor/host');
+    // around the installed htcondor_root (the service account's token: mysqld's user submits as it)
+    counting = countingRoot(join(installedPrefix(), 'htcondor'));
     tree = makeTree({ 'master.viewer.type': 'DC', dockerImagesFile: join(SW, 'etc', 'swamp_docker_images.txt'), htcondor_root: counting.root });
     localTree = makeTree({ 'master.viewer.type': 'local', htcondor_root: counting.root });
     for (const t of [tree, localTree]) for (const n of ['launch_viewer', 'kill_run']) symlinkSync(binary(), join(t.bin, n));

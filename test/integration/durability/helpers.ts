@@ -108,17 +108,33 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined>, t
   }
 }
 
-/** uid/gid of the service account the DB's workers run as (mysqld's user, `swamp`), when we are root. */
+/**
+ * uid/gid the DB's workers run as: mysqld's user with the submit group (its membership is how it
+ * writes the run dir and reads swamp.conf; make install), when we are root.
+ */
 export function serviceAccount(): { uid: number; gid: number } | undefined {
-  const u = spawnSync('id', ['-u', 'swamp'], { encoding: 'utf8' });
-  const g = spawnSync('id', ['-g', 'swamp'], { encoding: 'utf8' });
+  const u = spawnSync('id', ['-u', process.env.SWAMP_DB_OS_USER ?? 'mysql'], { encoding: 'utf8' });
+  const g = spawnSync('getent', ['group', process.env.SWAMP_SUBMIT_GROUP ?? 'swa-submit'], { encoding: 'utf8' });
   if (u.status !== 0 || g.status !== 0 || process.getuid?.() !== 0) return undefined;
-  return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
+  return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.split(':')[2]) };
 }
 
-/** Runs one of the tree's programs as the DB's worker would: as the service account, no SWAMP_CONFIG. */
+/** mariadbd's umask, which every program it starts inherits: its job dirs stay group-writable (0771). */
+const MYSQLD_UMASK = 0o006;
+
+/**
+ * Runs one of the tree's programs as the DB's worker would: as mysqld's user with mariadbd's umask
+ * (the job, as the service account, writes into the dir the worker made through the group), no
+ * SWAMP_CONFIG.
+ */
 export function runAsService(bin: string, name: string, args: string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
   const base: NodeJS.ProcessEnv = { ...process.env };
   delete base.SWAMP_CONFIG;
-  return spawnSync(join(bin, name), args, { encoding: 'utf8', timeout: 120_000, env: { ...base, ...env }, ...(serviceAccount() ?? {}) });
+  // spawnSync has no umask option; the child inherits ours, set only for this synchronous call
+  const old = process.umask(MYSQLD_UMASK);
+  try {
+    return spawnSync(join(bin, name), args, { encoding: 'utf8', timeout: 120_000, env: { ...base, ...env }, ...(serviceAccount() ?? {}) });
+  } finally {
+    process.umask(old);
+  }
 }

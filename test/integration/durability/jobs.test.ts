@@ -14,7 +14,7 @@ import { jest } from '@jest/globals';
 import { invalidate, remove, runTool, submit, swampIdConstraint, type HTCondorContext } from '../../../lib/htcondor/index.js';
 import { seedAssessmentRun } from '../helpers/db-seed.js';
 import { condorContext } from '../helpers/condor-env.js';
-import { makeTree, runProgram, type Tree } from '../assessment/helpers.js';
+import { makeTree, runProgram, type Tree, installedPrefix } from '../assessment/helpers.js';
 import { adOf, scratchDir } from '../hooks/helpers.js';
 import { DbHandle, jobsOfRun, runState, seedLocalRun, until } from './helpers.js';
 
@@ -43,9 +43,9 @@ afterAll(async () => {
 
 const adStatus = async (id: string): Promise<unknown> => (await adOf(condor, id))?.SWAMP_vmu_assessment_status;
 
-/** An htcondor_root whose condor_submit sleeps `seconds` first; every other tool is the pool's. */
+/** An htcondor_root whose condor_submit sleeps `seconds` first; every other tool is the installed root's. */
 function slowSubmitRoot(seconds: number): string {
-  const host = process.env.SWAMP_CONDOR_HOST ?? '/opt/swamp-condor/host';
+  const host = join(installedPrefix(), 'htcondor');
   const root = join(tree.root, 'slow-condor');
   mkdirSync(join(root, 'bin'), { recursive: true });
   for (const n of readdirSync(join(host, 'bin'))) if (n !== 'condor_submit') symlinkSync(join(host, 'bin', n), join(root, 'bin', n));

@@ -4,7 +4,7 @@
  * - kill during PostAssessment: DB and collector agree on Terminated;
  * - the shared pool's schedd stopped during a kill: the job is removed once it is back.
  */
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
@@ -12,7 +12,7 @@ import { invalidate, remove, submit, swampIdConstraint, type HTCondorContext } f
 import { run } from '../../../lib/proc/run.js';
 import { seedAssessmentRun } from '../helpers/db-seed.js';
 import { condorContext } from '../helpers/condor-env.js';
-import { binary, makeTree, runProgram, type Tree } from '../assessment/helpers.js';
+import { installedTree, linkProgram, runProgram, type Tree } from '../assessment/helpers.js';
 import { adOf, scratchDir } from '../hooks/helpers.js';
 import { DbHandle, callKill, callLaunch, jobsOfRun, runState, seedLocalRun, until } from './helpers.js';
 
@@ -27,8 +27,9 @@ const dirs: string[] = [];
 
 beforeAll(async () => {
   condor = await condorContext();
-  tree = makeTree();
-  symlinkSync(binary(), join(tree.bin, 'kill_run'));
+  // the installed tree and its swamp.conf (swapped for this file, restored after): what the DB runs
+  tree = installedTree();
+  linkProgram(tree, 'kill_run');
   db = new DbHandle(tree.bin);
 });
 

@@ -4,7 +4,7 @@
  * holding DB passwords are not world-readable; a config that is not trusted by owner and mode is
  * refused by the programs called from the database.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -73,9 +73,11 @@ test('secure_file_priv is set (no INTO OUTFILE / LOAD DATA outside one empty dir
 });
 
 test('swamp.conf and .local/env are not world-readable', () => {
-  const conf = path.join(projectDir(), '.local', 'swamp', 'etc', 'swamp.conf');
+  // the installed file (make install DESTDIR=.local/inst): 0640 root:<submit group>
+  const conf = path.join(projectDir(), '.local', 'inst', 'opt', 'swamp', 'etc', 'swamp.conf');
   expect(statSync(conf).mode & 0o777).toBe(0o640);
   expect(statSync(conf).uid).toBe(0);
+  expect(statSync(conf).gid).toBe(Number(execFileSync('getent', ['group', process.env.SWAMP_SUBMIT_GROUP ?? 'swa-submit'], { encoding: 'utf8' }).split(':')[2]));
   expect(statSync(path.join(projectDir(), '.local', 'env')).mode & 0o077).toBe(0);
   expect(statSync(path.join(projectDir(), '.local', 'mariadb', 'swamp.password')).mode & 0o777).toBe(0o600);
 });

@@ -44,6 +44,12 @@ function uidOf(name: string): { uid: number; gid: number } {
   return { uid: Number(f[2]), gid: Number(f[3]) };
 }
 
+function gidOf(name: string): number {
+  const line = readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
+  if (!line) throw new Error(`no group ${name}`);
+  return Number(line.split(':')[2]);
+}
+
 const FAKE_CONDOR = (log: string): string => `#!/bin/sh
 # ours: records the call and fails, so an honest request never reaches the real pool
 echo "$(basename "$0") $*" >> ${log}
@@ -56,7 +62,8 @@ exit 0
 `;
 
 export async function startWorld(): Promise<World> {
-  const swampUser = uidOf('swamp');
+  // mysqld's user (it runs the programs) and the submit group (make install: swamp.conf, run and log)
+  const swampUser = { uid: uidOf(process.env.SWAMP_DB_OS_USER ?? 'mysql').uid, gid: gidOf(process.env.SWAMP_SUBMIT_GROUP ?? 'swa-submit') };
   const root = mkdtempSync('/tmp/h');
   chmodSync(root, 0o755);
   const bin = path.join(root, 'bin');

@@ -8,7 +8,7 @@
  * The "tool" of these runs is a directory whose in-files/machine.conf tells the local machine how to
  * behave (PreAssessment copies a tool's in-files into in/, exactly as for a real tool).
  */
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
@@ -17,8 +17,8 @@ import { invalidate, queryHistory, queryQueue, remove, swampIdConstraint, type H
 import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentRun } from '../helpers/db-seed.js';
-import { binary, makeTree, type Tree } from '../assessment/helpers.js';
-import { CollectorWatch, SW, adOf, scratchDir, waitFor } from './helpers.js';
+import { installedTree, linkProgram, type Tree } from '../assessment/helpers.js';
+import { CollectorWatch, PROJECTS_DIR, adOf, scratchDir, waitFor } from './helpers.js';
 import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
 
 jest.setTimeout(420_000);
@@ -35,8 +35,9 @@ let restoreUdf: (() => void) | undefined;
 beforeAll(async () => {
   condor = await condorContext();
   db = await connect(await dbOptions());
-  tree = makeTree();
-  symlinkSync(binary(), join(tree.bin, 'kill_run'));
+  // the installed tree and its swamp.conf (swapped for this file, restored after): what the DB runs
+  tree = installedTree();
+  linkProgram(tree, 'kill_run');
   // this connection's calling procedures run <tree>/bin/execute_execution_record
   await db.execute('SET @swamp_bin_dir = ?', [tree.bin]);
   restoreUdf = await extendSharedUdfConf(allowEntryPrograms(tree.bin));
@@ -65,7 +66,7 @@ async function seedRun(machineConf: string): Promise<{ id: string; project: stri
   await db.execute('UPDATE package_store.package_version SET package_path = ? WHERE package_version_uuid = ?', [pkg, run.packageVersionUuid]);
   await db.execute('UPDATE tool_shed.tool_version SET tool_path = ? WHERE tool_version_uuid = ?', [join(base, 'gcc-warn-0.9.tar.gz'), run.toolVersionUuid]);
   ids.push(run.executionRecordUuid);
-  dirs.push(join(SW, 'projects', run.projectUuid));
+  dirs.push(join(PROJECTS_DIR, run.projectUuid));
   return { id: run.executionRecordUuid, project: run.projectUuid };
 }
 
@@ -116,7 +117,7 @@ async function waitForEnd(id: string, timeoutMs: number): Promise<Record<string,
     async () => {
       const q = await queryQueue(condor, { constraint: swampIdConstraint(id), attributes: ['JobStatus', 'HoldReason'] });
       if (q.length > 0) return undefined;
-      const h = await queryHistory(condor, { constraint: swampIdConstraint(id), attributes: ['JobStatus', 'NumJobStarts', 'ExitCode', 'PostExitCode'], limit: 1 });
+      const h = await queryHistory(condor, { constraint: swampIdConstraint(id), attributes: ['JobStatus', 'NumJobStarts', 'ExitCode', 'PostExitCode', 'Owner'], limit: 1 });
       const row = await runRow(id);
       return h[0] !== undefined && row?.complete_flag === 1 ? (h[0] as Record<string, unknown>) : undefined;
     },
@@ -134,7 +135,8 @@ test('a passing run: each status in order in the collector, DB Finished with res
   const hist = await waitForEnd(id, 180_000);
   const seen = await watch.stop();
   process.stderr.write(`MEASURE e2e passing run: ${Date.now() - t0} ms, collector statuses: ${JSON.stringify(seen)}\n`);
-  expect(hist).toMatchObject({ JobStatus: 4, NumJobStarts: 1 });
+  // the job (and its hooks) ran as the service account: the worker (mysqld's user) submitted with its token
+  expect(hist).toMatchObject({ JobStatus: 4, NumJobStarts: 1, Owner: process.env.SWAMP_SERVICE_USER ?? 'swa-daemon' });
   const order = [
     'Waiting in HTCondor Queue',
     'Starting docker container',
@@ -155,7 +157,7 @@ test('a passing run: each status in order in the collector, DB Finished with res
   expect(await runRow(id)).toMatchObject({ status: 'Finished', complete_flag: 1 });
   const res = await db.select<{ file_path: string; weakness_cnt: number }>('SELECT file_path, weakness_cnt FROM assessment.assessment_result WHERE execution_record_uuid = ?', [id]);
   expect(res).toHaveLength(1);
-  expect(res[0]?.file_path.startsWith(join(SW, 'projects', project, 'A-Results'))).toBe(true);
+  expect(res[0]?.file_path.startsWith(join(PROJECTS_DIR, project, 'A-Results'))).toBe(true);
   expect(await readFile(res[0]?.file_path as string, 'utf8')).toContain('<AnalyzerReport');
 });
 

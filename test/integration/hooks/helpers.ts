@@ -1,4 +1,7 @@
-/** Helpers of the hook integration tests: our programs from dist/bin, the collector, a scratch dir. */
+/**
+ * Helpers of the hook integration tests: our programs as `make install` laid them out (.local/inst,
+ * scripts/services.sh), the collector, a scratch dir.
+ */
 import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +11,16 @@ import { isExactly, queryAds, type HTCondorContext } from '../../../lib/htcondor
 import { run, type RunResult } from '../../../lib/proc/run.js';
 
 export const ROOT = process.cwd();
-export const BIN = join(ROOT, 'dist', 'bin');
-export const CONFIG = process.env.SWAMP_CONFIG ?? join(ROOT, '.local', 'swamp', 'etc', 'swamp.conf');
+/** The installed layout (make install DESTDIR=.local/inst PREFIX=/opt/swamp). */
+export const INST = process.env.SWAMP_INST ?? join(ROOT, '.local', 'inst');
+export const PREFIX = process.env.SWAMP_PREFIX ?? join(INST, 'opt', 'swamp');
+export const BIN = join(PREFIX, 'bin');
+export const CONFIG = process.env.SWAMP_CONFIG ?? join(PREFIX, 'etc', 'swamp.conf');
+/** The installed swamp.conf's logDir, resultsFolder and projectsFolder (scripts/local-config.sh). */
+export const LOG_DIR = join(PREFIX, 'log');
+export const RESULTS_DIR = join(INST, 'swamp', 'results');
+export const PROJECTS_DIR = join(INST, 'swamp', 'projects');
+/** The local setup's swampDir: simulated frameworks, platform images, the docker image list. */
 export const SW = join(ROOT, '.local', 'swamp');
 
 /** Environment for our programs: the config, and PATH with the pool's tool shims first. */
@@ -133,14 +144,14 @@ export async function assessThroughHooks(
   const id = run.executionRecordUuid;
   const scratch = await scratchDir('swamp-hook-it-');
   const pkgDir = await scratchDir('swamp-hook-pkg-');
-  cleanup.push(scratch, pkgDir, join(SW, 'results', id), join(SW, 'projects', run.projectUuid));
+  cleanup.push(scratch, pkgDir, join(RESULTS_DIR, id), join(PROJECTS_DIR, run.projectUuid));
   const packagepath = join(pkgDir, 'snappy-c-1.0.tar.gz');
   await writeFile(packagepath, 'not really a tarball\n');
   await writeBundle(scratch, id, {
     execrunid: id,
     projectid: run.projectUuid,
     userid: run.userUuid,
-    resultsfolder: join(SW, 'results') + '/',
+    resultsfolder: join(RESULTS_DIR) + '/',
     platform_identifier: 'debian-12.0-64',
     platform_type: 'local',
     platform_image: 'swamp-assessment-machine',
@@ -165,7 +176,7 @@ export async function assessThroughHooks(
   await waitFor('monitorjob to exit', async () => (alive(pid) ? undefined : true), 20_000);
   const post = await runProgram('jobhook', ['PostAssessment', ...args], scratch, env);
   if (post.exitCode !== 0) throw new Error(`PostAssessment exited ${post.exitCode}: ${post.stderr}`);
-  cleanup.push(join(SW, 'log', `${id}_${cluster}.log`));
+  cleanup.push(join(LOG_DIR, `${id}_${cluster}.log`));
   const rows = await db.select<{ assessment_result_uuid: string; file_path: string }>(
     'SELECT assessment_result_uuid, file_path FROM assessment.assessment_result WHERE execution_record_uuid = ?',
     [id],

@@ -1,10 +1,10 @@
 /**
  * The hook programs run directly (as HTCondor would: in a scratch dir, with the legacy argv) against the
- * real MariaDB and the real collector of the local pool; our compiled binary from dist/bin (build it
- * first: `node scripts/build.mjs`). Also measures monitorjob's event-to-collector latency and memory.
+ * real MariaDB and the real collector of the local pool; the installed binary (make services installs
+ * it into .local/inst), run as root. Also measures monitorjob's event-to-collector latency and memory.
  */
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, symlinkSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { appendFile, chmod, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { jest } from '@jest/globals';
@@ -13,9 +13,9 @@ import { invalidate, type HTCondorContext } from '../../../lib/htcondor/index.js
 import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentRun, type SeededRun } from '../helpers/db-seed.js';
-import { binary, makeTree } from '../assessment/helpers.js';
+import { installedTree, linkProgram } from '../assessment/helpers.js';
 import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
-import { CollectorWatch, SW, adOf, alive, assessThroughHooks, programEnv, rssKiB, runProgram, scratchDir, waitFor, writeBundle } from './helpers.js';
+import { BIN, CollectorWatch, LOG_DIR, PROJECTS_DIR, RESULTS_DIR, adOf, alive, assessThroughHooks, programEnv, rssKiB, runProgram, scratchDir, waitFor, writeBundle } from './helpers.js';
 
 jest.setTimeout(120_000);
 
@@ -45,7 +45,7 @@ function clusterId(): string {
 async function prepareRun(): Promise<{ run: SeededRun; scratch: string; bog: Record<string, string> }> {
   const run = await seedAssessmentRun(db, { toolName: 'gcc-warn', packageName: 'snappy-c' });
   const scratch = await scratchDir('swamp-hook-it-');
-  cleanup.push(scratch, join(SW, 'results', run.executionRecordUuid), join(SW, 'projects', run.projectUuid));
+  cleanup.push(scratch, join(RESULTS_DIR, run.executionRecordUuid), join(PROJECTS_DIR, run.projectUuid));
   adNames.push(run.executionRecordUuid);
   const pkgDir = await scratchDir('swamp-hook-pkg-');
   cleanup.push(pkgDir);
@@ -55,7 +55,7 @@ async function prepareRun(): Promise<{ run: SeededRun; scratch: string; bog: Rec
     execrunid: run.executionRecordUuid,
     projectid: run.projectUuid,
     userid: run.userUuid,
-    resultsfolder: join(SW, 'results') + '/',
+    resultsfolder: join(RESULTS_DIR) + '/',
     platform_identifier: 'debian-12.0-64',
     platform_type: 'local',
     platform_image: 'swamp-assessment-machine',
@@ -131,13 +131,13 @@ test('PreAssessment -> machine -> PostAssessment: statuses in order, results rec
   expect(results[0]?.file_path).toMatch(new RegExp(`/projects/${run.projectUuid}/A-Results/[0-9a-f-]{36}/parsed_results\\.xml$`));
   expect(results[0]?.weakness_cnt).toBe(201);
   expect(await readFile(results[0]?.file_path as string, 'utf8')).toContain('<AnalyzerReport');
-  expect((await readdir(join(SW, 'results', id))).sort()).toEqual(expect.arrayContaining(['inputdisk.tar.gz', 'outputdisk.tar.gz', 'status.out', 'run.out']));
+  expect((await readdir(join(RESULTS_DIR, id))).sort()).toEqual(expect.arrayContaining(['inputdisk.tar.gz', 'outputdisk.tar.gz', 'status.out', 'run.out']));
   // the per-job log of mirswamp/services perl/agents/vmu_perl_launcher
-  const log = await readFile(join(SW, 'log', `${id}_${cluster}.log`), 'utf8');
+  const log = await readFile(join(LOG_DIR, `${id}_${cluster}.log`), 'utf8');
   expect(log).toContain('HTCondor jobhook PreAssessment exit result: 0');
   expect(log).toContain('HTCondor jobhook PostAssessment exit result: 0');
   expect(log).toContain('monitorjob exit');
-  await rm(join(SW, 'log', `${id}_${cluster}.log`), { force: true });
+  await rm(join(LOG_DIR, `${id}_${cluster}.log`), { force: true });
 });
 
 test('Finished with Warnings through the real hooks: the output archive lands beside the result, and CALL launch_viewer Native "warnings" reads it', async () => {
@@ -154,9 +154,9 @@ test('Finished with Warnings through the real hooks: the output archive lands be
   expect((await readdir(dirname(r.filePath))).sort()).toEqual(['assessment-report.json', 'outputdisk.tar.gz', 'parsed_results.xml', 'snappy-c-1.0.tar.gz']);
 
   // the web's request for the warnings report, through the calling procedure (sys_eval as mysqld's user)
-  const tree = makeTree();
-  cleanup.push(tree.root);
-  symlinkSync(binary(), join(tree.bin, 'launch_viewer'));
+  // the installed tree and its swamp.conf (swapped for this test, restored after): what the DB runs
+  const tree = installedTree();
+  linkProgram(tree, 'launch_viewer');
   const dest = await mkdtemp('/tmp/swamp-nw-');
   cleanup.push(dest);
   await chmod(dest, 0o1777);
@@ -171,6 +171,7 @@ test('Finished with Warnings through the real hooks: the output archive lands be
     ]);
   } finally {
     restoreUdf();
+    tree.remove();
   }
   const out = (await db.select<{ path: string | null; rs: string | null }>('SELECT @lv_path AS path, @lv_rs AS rs', []))[0];
   expect(out).toEqual({ path: `${dest}/${r.resultUuid}/failedreport.json`, rs: 'SUCCESS' });
@@ -188,8 +189,8 @@ test('monitorjob: event-to-collector latency and resident memory', async () => {
   await mkdir(join(scratch, 'out'), { recursive: true });
   await writeFile(join(scratch, 'out', 'job_events.log'), '');
   const { spawnDetached } = await import('../../../lib/cli/detach.js');
-  const logFile = join(SW, 'log', `${id}_${cluster}.log`);
-  const pid = await spawnDetached(join(process.cwd(), 'dist', 'bin', 'monitorjob'), ['MonitorAssessment', id, 'swamp', 'swamp-pool', cluster, '0', '0'], {
+  const logFile = join(LOG_DIR, `${id}_${cluster}.log`);
+  const pid = await spawnDetached(join(BIN, 'monitorjob'), ['MonitorAssessment', id, 'swamp', 'swamp-pool', cluster, '0', '0'], {
     cwd: scratch,
     env: { ...env, SWAMP_PROGRAM: 'monitorjob' },
     outputFile: logFile,
@@ -270,11 +271,11 @@ test('PostAssessment never follows a symlink out of the scratch dir (out/status.
     }
     return hits;
   };
-  expect(await grep(join(SW, 'results', id))).toEqual([]);
-  expect(await grep(join(SW, 'projects', run.projectUuid)).catch(() => [])).toEqual([]);
+  expect(await grep(join(RESULTS_DIR, id))).toEqual([]);
+  expect(await grep(join(PROJECTS_DIR, run.projectUuid)).catch(() => [])).toEqual([]);
   const status = (await db.select<{ status: string }>('SELECT status FROM assessment.execution_record WHERE execution_record_uuid = ?', [id]))[0]?.status;
   expect(status).toMatch(/^Finished with Errors/);
-  const log = await readFile(join(SW, 'log', `${id}_${cluster}.log`), 'utf8');
+  const log = await readFile(join(LOG_DIR, `${id}_${cluster}.log`), 'utf8');
   expect(log).toMatch(/is a symbolic link|outside/);
-  await rm(join(SW, 'log', `${id}_${cluster}.log`), { force: true });
+  await rm(join(LOG_DIR, `${id}_${cluster}.log`), { force: true });
 });

@@ -15,7 +15,7 @@ import { connect, type Db } from '../../../lib/db/index.js';
 import { invalidate, type HTCondorContext } from '../../../lib/htcondor/index.js';
 import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions } from '../helpers/db-env.js';
-import { BIN, CONFIG, CollectorWatch, SW, adOf, alive, programEnv, runProgram, scratchDir, waitFor, writeBundle } from './helpers.js';
+import { BIN, CONFIG, CollectorWatch, LOG_DIR, PROJECTS_DIR, RESULTS_DIR, adOf, alive, programEnv, runProgram, scratchDir, waitFor, writeBundle } from './helpers.js';
 
 jest.setTimeout(120_000);
 
@@ -44,10 +44,10 @@ test('PreViewer -> viewer up -> removal -> PostViewer stores the bundle', async 
   ads.push(vrun);
   await db.execute('INSERT INTO viewer_store.viewer_instance (viewer_instance_uuid, viewer_version_uuid, project_uuid) VALUES (?, ?, ?)', [viewerUuid, CODEDX_VERSION, project]);
   const scratch = await scratchDir('swamp-vhook-it-');
-  cleanup.push(scratch, join(SW, 'projects', project));
+  cleanup.push(scratch, join(PROJECTS_DIR, project));
   await writeBundle(scratch, vrun, {
     execrunid: vrun,
-    resultsfolder: join(SW, 'results') + '/',
+    resultsfolder: join(RESULTS_DIR) + '/',
     projectid: project,
     viewer: 'CodeDX',
     viewer_uuid: viewerUuid,
@@ -61,7 +61,7 @@ test('PreViewer -> viewer up -> removal -> PostViewer stores the bundle', async 
   });
   const cluster = String(900_000 + Math.floor(Math.random() * 99_999));
   const args = [vrun, 'swamp', 'swamp-pool', cluster, '0', '0'];
-  const logFile = join(SW, 'log', `${project}_${cluster}.log`);
+  const logFile = join(LOG_DIR, `${project}_${cluster}.log`);
   cleanup.push(logFile);
 
   const pre = await runProgram('jobhook', ['PreViewer', ...args], scratch, env);
@@ -119,7 +119,7 @@ test('PostViewer with the DB unreachable: the viewer database is owed in the out
   ads.push(vrun);
   await db.execute('INSERT INTO viewer_store.viewer_instance (viewer_instance_uuid, viewer_version_uuid, project_uuid) VALUES (?, ?, ?)', [viewerUuid, CODEDX_VERSION, project]);
   const scratch = await scratchDir('swamp-vhook-owed-');
-  cleanup.push(scratch, join(SW, 'projects', project));
+  cleanup.push(scratch, join(PROJECTS_DIR, project));
   // what PreViewer leaves in the scratch dir: the BOG (PostViewer reads it there)
   await writeFile(
     join(scratch, `${vrun}.bog`),
@@ -138,7 +138,7 @@ test('PostViewer with the DB unreachable: the viewer database is owed in the out
   await writeFile(badConf, conf, { mode: 0o644 });
   const cluster = String(900_000 + Math.floor(Math.random() * 99_999));
   const post = await runProgram('jobhook', ['PostViewer', vrun, 'swamp', 'swamp-pool', cluster, '0', '0'], scratch, { ...env, SWAMP_CONFIG: badConf });
-  const hookLog = join(SW, 'log', `${project}_${cluster}.log`);
+  const hookLog = join(LOG_DIR, `${project}_${cluster}.log`);
   cleanup.push(hookLog);
   if (post.exitCode !== 0) console.log(existsSync(hookLog) ? await readFile(hookLog, 'utf8') : `no log; stderr: ${post.stderr}`);
   expect(post.exitCode).toBe(0);

@@ -237,19 +237,33 @@ test('failures are classified', async () => {
   await remove(ctx, res.jobs[0]!);
 });
 
-test('the job owner (non-root) uses the same shims natively', async () => {
+test("mysqld's user (non-root) submits natively with the service account's token, never as itself", async () => {
   if (process.getuid?.() !== 0) return; // already running as a non-root user: every other test covers it
+  const dbUser = process.env.SWAMP_DB_OS_USER ?? 'mysql';
   const id = uid('it-native');
-  const shim = join(ctx.toolDir!, 'condor_submit');
-  const r = await run('/usr/sbin/runuser', ['-u', 'swamp', '--', shim, '-terse', '-'], {
+  const input = `executable = /bin/true\nhold = true\n+SWAMP_arun_execrunuid = "${id}"\nqueue\n`;
+  // the installed htcondor_root (scripts/services.sh): the pool's tools, a client config that reads
+  // tokens.d/<user>/ of the installed tree (make install SWAMP_TOKEN=...)
+  const root = join(process.env.SWAMP_PREFIX ?? join(process.cwd(), '.local', 'inst', 'opt', 'swamp'), 'htcondor');
+  const r = await run('/usr/sbin/runuser', ['-u', dbUser, '--', join(root, 'bin', 'condor_submit'), '-terse', '-'], {
     timeoutMs: 20_000,
     cwd: dir,
-    env: ctx.env,
-    input: `executable = /bin/true\nhold = true\n+SWAMP_arun_execrunuid = "${id}"\nqueue\n`,
+    env: { CONDOR_CONFIG: join(root, 'etc', 'condor_config'), PATH: process.env.PATH ?? '' },
+    input,
   });
   expect(r.stdout).toMatch(/^\d+\.0 - \d+\.0$/m);
   const found = await lookupSwampId(ctx, id);
   expect(found.source).toBe('queue');
-  expect(found.ads[0]?.Owner).toBe('swamp');
+  expect(found.ads[0]?.Owner).toBe(process.env.SWAMP_SERVICE_USER ?? 'swa-daemon');
   expect((await remove(ctx, found.job!)).outcome).toBe('removed');
+  // without the token (the pool's plain client config: its own uid, FS) the schedd refuses it
+  const own = await run('/usr/sbin/runuser', ['-u', dbUser, '--', join(ctx.toolDir!, 'condor_submit'), '-terse', '-'], {
+    timeoutMs: 20_000,
+    cwd: dir,
+    env: ctx.env,
+    input,
+    okExitCodes: [0, 1],
+  });
+  expect(own.exitCode).toBe(1);
+  expect((await lookupSwampId(ctx, id)).source).not.toBe('queue');
 });

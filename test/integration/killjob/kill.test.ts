@@ -1,6 +1,7 @@
 /**
- * kill_run end to end from SQL: CALL assessment.kill_assessment_run -> our UDF -> dist/bin/kill_run
- * (the compiled binary, run as the DB's OS user) -> condor_rm / condor_wait -> collector and DB.
+ * kill_run end to end from SQL: CALL assessment.kill_assessment_run -> our UDF -> the installed kill_run
+ * (make install DESTDIR=.local/inst; run as mysqld's user, mysql, with the installed swamp.conf and
+ * the service account's token) -> condor_rm / condor_wait -> collector and DB.
  * The jobs are plain `sleep` jobs carrying the SWAMP attributes the launchers set.
  */
 import { randomUUID } from 'node:crypto';
@@ -10,30 +11,26 @@ import { connect, getExecutionRecord, type Db } from '../../../lib/db/index.js';
 import { advertise, isExactly, queryAds, queryHistory, queryQueue, remove, submit, type HTCondorContext } from '../../../lib/htcondor/index.js';
 import { assessmentStatusAd, viewerStatusAd } from '../../../lib/status/index.js';
 import { condorContext } from '../helpers/condor-env.js';
-import { dbOptions, projectDir } from '../helpers/db-env.js';
+import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentRun } from '../helpers/db-seed.js';
-import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
+import { installedPrefix } from '../assessment/helpers.js';
 
 let ctx: HTCondorContext;
 let db: Db;
 let dir: string;
 const submitted: string[] = [];
-const LOG = join(projectDir(), '.local', 'swamp', 'log', 'killjob.log');
-
-let restoreUdf: (() => void) | undefined;
+const LOG = join(installedPrefix(), 'log', 'killjob.log');
 
 beforeAll(async () => {
-  if (!existsSync(join(projectDir(), 'dist', 'bin', 'kill_run'))) throw new Error('dist/bin/kill_run missing: make build');
+  // the procedures run the installed programs (backend_setting BIN_DIR, on the UDF's allowlist)
+  if (!existsSync(join(installedPrefix(), 'bin', 'kill_run'))) throw new Error('the installed kill_run is missing: make services');
   ctx = await condorContext();
   db = await connect(await dbOptions());
-  await db.execute('SET @swamp_bin_dir = ?', [join(projectDir(), 'dist', 'bin')]);
-  restoreUdf = await extendSharedUdfConf(allowEntryPrograms(join(projectDir(), 'dist', 'bin')));
   dir = mkdtempSync('/tmp/swamp-kill-');
   chmodSync(dir, 0o777);
 }, 60_000);
 
 afterAll(async () => {
-  restoreUdf?.();
   for (const id of submitted) {
     await remove(ctx, { constraint: `SWAMP_arun_execrunuid =?= "${id}" || SWAMP_vrun_execrunuid =?= "${id}"` }).catch(() => undefined);
   }

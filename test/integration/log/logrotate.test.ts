@@ -12,7 +12,9 @@ import { gunzipSync } from 'zlib';
 import { createLogger } from '../../../lib/log/index.js';
 
 const ROOT = resolve(process.env.SWAMP_ROOT ?? process.cwd());
-const USER = 'swamp';
+// the service account and submit group of make install (scripts/services.sh creates them)
+const USER = process.env.SWAMP_SERVICE_USER ?? 'swa-daemon';
+const GROUP = process.env.SWAMP_SUBMIT_GROUP ?? 'swa-submit';
 
 function logrotateBinary(): string {
   for (const p of ['/usr/sbin/logrotate', '/sbin/logrotate', '/usr/bin/logrotate']) if (existsSync(p)) return p;
@@ -35,7 +37,7 @@ let gid = 0;
 
 beforeAll(() => {
   uid = Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' }).trim());
-  gid = Number(execFileSync('id', ['-g', USER], { encoding: 'utf8' }).trim());
+  gid = Number(execFileSync('getent', ['group', GROUP], { encoding: 'utf8' }).split(':')[2]);
   prefix = mkdtempSync(join(tmpdir(), 'swamp-logrotate-'));
   chmodSync(prefix, 0o755);
   mkdirSync(join(prefix, 'log'));
@@ -44,7 +46,7 @@ beforeAll(() => {
   const rules = readFileSync(join(ROOT, 'packaging', 'logrotate', 'swamp-backend'), 'utf8')
     .replaceAll('@PREFIX@', prefix)
     .replaceAll('@SWAMP_USER@', USER)
-    .replaceAll('@SWAMP_GROUP@', USER);
+    .replaceAll('@SWAMP_GROUP@', GROUP);
   conf = join(prefix, 'swamp-backend.logrotate');
   writeFileSync(conf, rules, { mode: 0o644 });
   state = join(prefix, 'logrotate.state');

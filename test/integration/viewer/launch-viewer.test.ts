@@ -12,7 +12,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { jest } from '@jest/globals';
@@ -25,7 +25,7 @@ import { ZipWriter } from '../../../lib/viewer/zip.js';
 import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions } from '../helpers/db-env.js';
 import { seedAssessmentResult, seedAssessmentRun, type SeededRun } from '../helpers/db-seed.js';
-import { binary, makeTree, runProgram, type Tree } from '../assessment/helpers.js';
+import { installedTree, linkProgram, runProgram, type Tree } from '../assessment/helpers.js';
 import { CollectorWatch, assessThroughHooks, waitFor } from '../hooks/helpers.js';
 import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
 
@@ -52,10 +52,11 @@ let restoreUdf: (() => void) | undefined;
 beforeAll(async () => {
   condor = await condorContext();
   db = await connect(await dbOptions());
-  tree = makeTree();
-  symlinkSync(binary(), join(tree.bin, 'launch_viewer'));
-  symlinkSync(binary(), join(tree.bin, 'kill_run'));
-  symlinkSync(binary(), join(tree.bin, 'launchviewer'));
+  // the installed tree and its swamp.conf (swapped for this file, restored after): what the DB runs
+  tree = installedTree();
+  linkProgram(tree, 'launch_viewer');
+  linkProgram(tree, 'kill_run');
+  linkProgram(tree, 'launchviewer');
   await db.execute('SET @swamp_bin_dir = ?', [tree.bin]);
   restoreUdf = await extendSharedUdfConf(allowEntryPrograms(tree.bin));
   // results, archives and the Native outdirs: readable/writable by mysqld's user (the worker's uid)
