@@ -144,6 +144,11 @@ start_server() {
     mariadb-install-db --defaults-file="$CNF" --skip-test-db --auth-root-authentication-method=socket \
       >"$D/install-db.log" 2>&1 || { cat "$D/install-db.log" >&2; die "mariadb-install-db failed"; }
   fi
+  # a pid file left by a server that is gone (killed, a restarted machine): mariadbd cannot replace one
+  # another account wrote (the harness ran mariadbd as swamp before), and would refuse to start
+  if [ -f "$D/mariadbd.pid" ] && ! kill -0 "$(cat "$D/mariadbd.pid" 2>/dev/null || echo x)" 2>/dev/null; then
+    rm -f "$D/mariadbd.pid"
+  fi
   if [ "$(id -u)" = 0 ]; then
     chown "$user:" "$D"
     # a datadir made by an earlier start as another account (the harness ran mariadbd as swamp)
@@ -168,7 +173,7 @@ start_server() {
     i=$((i + 1))
     if [ "$i" -gt 600 ]; then tail -20 "$D/mariadbd.err" >&2 2>/dev/null; die "mariadbd did not answer within 30 s"; fi
     # a server that gave up (port taken, bad datadir) says so in its log: fail now, not in 30 s
-    if tail -c +"$((log_size + 1))" "$D/mariadbd.err" 2>/dev/null | grep -q '\[ERROR\] Aborting'; then
+    if tail -c +"$((log_size + 1))" "$D/mariadbd.err" 2>/dev/null | grep -q "\[ERROR\] \(Aborting\|Can't start server\)"; then
       tail -c +"$((log_size + 1))" "$D/mariadbd.err" | grep '\[ERROR\]' >&2
       die "mariadbd did not start"
     fi
