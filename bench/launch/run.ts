@@ -8,7 +8,7 @@
  * submitted_to_condor_flag = 1, which our launcher sets right after condor_submit answered; checked
  * afterwards against the queue: exactly one job per run, SWAMP id stamped), the HTCondor tool calls of
  * our programs (counted by a wrapper htcondor_root whose tools append a line to a file and exec the
- * real tool), and the peak RSS of our processes (every process of dist/bin/swamp, sampled from /proc
+ * real tool), and the peak RSS of our processes (every process of the installed executable, sampled from /proc
  * every 100 ms: the sum, the largest one, how many at once). Then the single-launch latency: `CALL
  * execute_execution_record` of one run until its job is in the queue, for both paths.
  *
@@ -27,7 +27,7 @@ import { anyOf, invalidate, queryQueue, remove, swampIdConstraint, type HTCondor
 import { dbOptions } from '../../test/integration/helpers/db-env.js';
 import { seedAssessmentRun } from '../../test/integration/helpers/db-seed.js';
 import { allowEntryPrograms, extendSharedUdfConf } from '../../test/integration/helpers/udf-conf.js';
-import { makeTree, type Tree } from '../../test/integration/assessment/helpers.js';
+import { binary, installedPrefix, makeTree, type Tree } from '../../test/integration/assessment/helpers.js';
 
 const ROOT = resolve(process.env.SWAMP_ROOT ?? process.cwd());
 const OUT = join(ROOT, 'bench', 'out', 'launch');
@@ -59,19 +59,24 @@ interface PassResult {
   jobsOk: boolean;
 }
 
-/** An htcondor_root whose tools count themselves (one line per call) and exec the pool's real tool. */
+/**
+ * An htcondor_root whose tools count themselves (one line per call) and exec the installed
+ * htcondor_root's tool (make services installs it: its client config reads the service account's
+ * token, without which mysqld's user may not submit).
+ */
 function countingRoot(tree: Tree): { root: string; countFile: string } {
+  const real = join(installedPrefix(), 'htcondor');
   const root = join(tree.root, 'counting-condor');
   const countFile = join(tree.root, 'htcondor-calls.txt');
   writeFileSync(countFile, '');
   chmodSync(countFile, 0o666);
   mkdirSync(join(root, 'bin'), { recursive: true });
-  for (const n of readdirSync(join(HOST, 'bin'))) {
+  for (const n of readdirSync(join(real, 'bin'))) {
     if (!n.startsWith('condor_')) continue;
-    writeFileSync(join(root, 'bin', n), `#!/bin/sh\necho ${n} >> ${countFile}\nexec ${join(HOST, 'bin', n)} "$@"\n`);
+    writeFileSync(join(root, 'bin', n), `#!/bin/sh\necho ${n} >> ${countFile}\nexec ${join(real, 'bin', n)} "$@"\n`);
     chmodSync(join(root, 'bin', n), 0o755);
   }
-  for (const d of ['etc', 'libexec', 'lib', 'sbin']) if (existsSync(join(HOST, d))) symlinkSync(join(HOST, d), join(root, d));
+  for (const d of ['etc', 'libexec', 'lib', 'sbin']) if (existsSync(join(real, d))) symlinkSync(join(real, d), join(root, d));
   return { root, countFile };
 }
 
@@ -94,7 +99,7 @@ function callsOf(b: Bench): Record<string, number> {
 
 /** Peak RSS of every process running our executable, sampled every 100 ms until stopped. */
 function rssSampler(): { stop(): { sumMb: number; oneMb: number; procs: number } } {
-  const exe = realpathSync(join(ROOT, 'dist', 'bin', 'swamp'));
+  const exe = realpathSync(binary());
   let sum = 0;
   let one = 0;
   let procs = 0;
@@ -181,7 +186,7 @@ async function cleanup(db: Db, ids: readonly string[]): Promise<void> {
 
 async function idle(b: Bench, ms = 60_000): Promise<void> {
   // the launchers of the last pass have exited (no process of ours left)
-  const exe = realpathSync(join(ROOT, 'dist', 'bin', 'swamp'));
+  const exe = realpathSync(binary());
   const end = Date.now() + ms;
   while (Date.now() < end) {
     const busy = readdirSync('/proc').some((p) => {
@@ -316,7 +321,7 @@ async function main(): Promise<void> {
   const report = [
     `# launch benchmark (${new Date().toISOString()})`,
     '',
-    'One `CALL assessment.process_execution_records()` over N seeded VM runs (SWAMP-in-a-Box submit file; the jobs stay idle), per-run workers vs the batch submitter, same DB and pool. "all in the queue": every run\'s DB row has submitted_to_condor_flag = 1 (set right after condor_submit); "one job per run" checked in the queue afterwards. HTCondor calls: every tool call of our programs (counting wrapper). RSS: all processes of dist/bin/swamp, sampled every 100 ms.',
+    'One `CALL assessment.process_execution_records()` over N seeded VM runs (SWAMP-in-a-Box submit file; the jobs stay idle), per-run workers vs the batch submitter, same DB and pool. "all in the queue": every run\'s DB row has submitted_to_condor_flag = 1 (set right after condor_submit); "one job per run" checked in the queue afterwards. HTCondor calls: every tool call of our programs (counting wrapper). RSS: all processes of the installed executable, sampled every 100 ms.',
     '',
     ...rows,
     '',
