@@ -70,14 +70,22 @@ install_packages() {
 
 start_service() {
   mkdir -p "$R$SOCK_DIR"
-  if service_pid >/dev/null && answers; then return 0; fi
+  # a service whose working directory was deleted (started from a checkout removed since) answers the
+  # API but cannot start a container (conmon: "Failed to get working directory"): start it anew
+  if pid=$(service_pid) && answers; then
+    case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in
+      *" (deleted)") step "podman system service: its working directory is gone, restarting it" ;;
+      *) return 0 ;;
+    esac
+  fi
   if pid=$(service_pid); then kill "$pid" 2>/dev/null || true; sleep 0.5; fi
   rm -f "$R$SOCK_DIR/podman.sock"
   step "podman system service (runc, cgroupfs) on $R$SOCK_DIR/podman.sock"
   # detached, and not with an inherited descriptor of the caller's flock (see services/mariadb/db.sh)
   # shellcheck disable=SC2086
-  setsid podman $PODMAN_ARGS system service --time=0 "unix://$R$SOCK_DIR/podman.sock" \
-    </dev/null >>"$E/podman.log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+  # from /: conmon, started for each container, needs the service's working directory to exist
+  (cd / && exec setsid podman $PODMAN_ARGS system service --time=0 "unix://$R$SOCK_DIR/podman.sock" \
+    </dev/null >>"$E/podman.log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-) &
   echo $! > "$E/podman.pid"
   i=0; until [ -S "$R$SOCK_DIR/podman.sock" ]; do
     i=$((i+1)); [ $i -gt 100 ] && { tail -5 "$E/podman.log" >&2; return 1; }; sleep 0.1; done
