@@ -34,7 +34,7 @@ import { isSwampOn } from './gate.js';
 import { jobDirName, jobType, launchKind, parseLaunchId } from './ids.js';
 import { readImageCandidates } from '../submission/images.js';
 import { tryLock } from '../submission/lock.js';
-import { cleanJobDirs, markPreempted } from './maintenance.js';
+import { drainHousekeeping } from './maintenance.js';
 import { choosePlatform, type ImageCandidates } from '../submission/platform.js';
 import {
   completeLaunch,
@@ -499,17 +499,8 @@ export async function drainPerRun(deps: LaunchDeps): Promise<DrainReport> {
     const r = await launchRun(id, deps, 'drain');
     results.push({ id, ...r });
   }
-  // Housekeeping (legacy csa agent idle loop); failures are logged, never fatal for the drain.
-  try {
-    await cleanJobDirs(deps.settings.runDir, deps.condor, log);
-  } catch (e) {
-    log.warn('job dir cleanup failed', { err: toSwampError(e) });
-  }
-  try {
-    await markPreempted(deps.condor, deps.db, log);
-  } catch (e) {
-    log.warn('preempted job scan failed', { err: toSwampError(e) });
-  }
+  // Housekeeping (legacy csa agent idle loop)
+  await drainHousekeeping(deps.settings.runDir, deps.condor, deps.db, log);
   log.info('drain pass done', { count: results.length, outcomes: results.map((r) => r.outcome) });
   return { results };
 }

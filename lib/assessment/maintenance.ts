@@ -62,3 +62,17 @@ export async function markPreempted(condor: CondorOps, db: DbOps, log: Logger = 
   if (jobs.length > 0) log.info('preempted jobs marked', { count: jobs.length });
   return jobs.map((j) => j.id);
 }
+
+/** Both of the above, as each drain pass ends: failures are logged, never fatal for the drain. */
+export async function drainHousekeeping(runDir: string, condor: CondorOps, db: DbOps, log: Logger): Promise<void> {
+  try {
+    await cleanJobDirs(runDir, condor, log);
+  } catch (e) {
+    log.warn('job dir cleanup failed', { err: toSwampError(e) });
+  }
+  try {
+    await markPreempted(condor, db, log);
+  } catch (e) {
+    log.warn('preempted job scan failed', { err: toSwampError(e) });
+  }
+}

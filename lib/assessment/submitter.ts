@@ -18,7 +18,7 @@ import { lockHeld, tryLockFile } from '../submission/lock.js';
 import { listQueue, listRequests, removeRequest } from '../submission/queue.js';
 import { isSwampOn } from './gate.js';
 import { parseLaunchId } from './ids.js';
-import { cleanJobDirs, markPreempted } from './maintenance.js';
+import { drainHousekeeping } from './maintenance.js';
 import { launchBatch, type BatchResult } from './batch-launch.js';
 import type { DrainReport, LaunchDeps } from './launch.js';
 
@@ -153,17 +153,8 @@ export async function drain(deps: LaunchDeps): Promise<DrainReport> {
     }
   }
   for (let i = 0; i < left.length; i += BATCH_MAX) results.push(...(await launchBatch(left.slice(i, i + BATCH_MAX), deps, 'drain')));
-  // Housekeeping (legacy csa agent idle loop); failures are logged, never fatal for the drain.
-  try {
-    await cleanJobDirs(runDir, deps.condor, log);
-  } catch (e) {
-    log.warn('job dir cleanup failed', { err: toSwampError(e) });
-  }
-  try {
-    await markPreempted(deps.condor, deps.db, log);
-  } catch (e) {
-    log.warn('preempted job scan failed', { err: toSwampError(e) });
-  }
+  // Housekeeping (legacy csa agent idle loop)
+  await drainHousekeeping(runDir, deps.condor, deps.db, log);
   log.info('drain pass done', { count: results.length, outcomes: results.map((r) => r.outcome) });
   return { results };
 }
