@@ -170,8 +170,27 @@ function links(target) {
   log(`${programNames().length} program names in ${outDir}`);
 }
 
+// The native entries (pkg.config.json `nativeEntries`, entry/): small C programs that take the
+// common case of a name the database calls and hand everything else to the executable above
+// (docs/launchassessment.md "Native entry"). Each replaces its program name's link in outDir.
+function nativeEntries() {
+  const names = cfg.nativeEntries ?? [];
+  if (names.length === 0) return;
+  const out = join(buildDir, 'entry');
+  execFileSync('make', ['-s', '-C', join(root, 'entry'), `OUT=${out}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (const name of names) {
+    const dest = join(outDir, name);
+    const tmp = `${dest}.tmp`;
+    copyFileSync(join(out, name), tmp);
+    chmodSync(tmp, 0o755);
+    renameSync(tmp, dest);
+  }
+  log(`native entries in ${outDir}: ${names.join(', ')}`);
+}
+
 const bundleFile = await bundle();
 if (!bundleOnly) {
   const target = await sea(bundleFile);
   links(target);
+  nativeEntries();
 }

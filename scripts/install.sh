@@ -130,11 +130,27 @@ fi
 install -m 0755 "$ROOT/dist/bin/swamp" "$DESTDIR$PREFIX/bin/swamp"; record "$PREFIX/bin/swamp"
 # The local platform's machines are simulators (canned SCARF result, scripted events) for tests and
 # the demo: installed only when asked for with WITH_SIMULATOR=1.
+# The native entries (pkg.config.json nativeEntries, entry/) are programs of their own that hand
+# everything but their common case to PREFIX/bin/swamp beside them; every other name links to swamp.
+NATIVE=$(node -e 'for (const n of require(process.argv[1]).nativeEntries ?? []) console.log(n)' "$ROOT/pkg.config.json")
+is_native() { printf '%s\n' $NATIVE | grep -qx "$1"; }
 for name in $(node -e 'const c = require(process.argv[1]); const sim = process.argv[2] === "1" ? [] : c.simulators; for (const p of c.programs) if (!sim.includes(p)) console.log(p)' "$ROOT/pkg.config.json" "${WITH_SIMULATOR:-0}"); do
-  ln -sfn swamp "$DESTDIR$PREFIX/bin/$name"; record "$PREFIX/bin/$name"
+  if is_native "$name"; then
+    [ -f "$ROOT/dist/bin/$name" ] && [ ! -L "$ROOT/dist/bin/$name" ] || { echo "dist/bin/$name is not the native entry: run make build" >&2; exit 1; }
+    # beside, then renamed over the name (an earlier install's link to swamp, or a running copy)
+    install -m 0755 "$ROOT/dist/bin/$name" "$DESTDIR$PREFIX/bin/.$name.new"
+    mv -fT "$DESTDIR$PREFIX/bin/.$name.new" "$DESTDIR$PREFIX/bin/$name"
+  else
+    ln -sfn swamp "$DESTDIR$PREFIX/bin/$name"
+  fi
+  record "$PREFIX/bin/$name"
 done
+# The legacy names the DB calls link to the program of that name (a native entry or swamp): the
+# Node program finds the installed swamp.conf beside the real path of the name it was called as.
 for name in execute_execution_record launch_viewer kill_run; do
-  ln -sfn "$PREFIX/bin/swamp" "$DESTDIR$LEGACY_BINDIR/$name"; record "$LEGACY_BINDIR/$name"
+  if is_native "$name"; then ln -sfn "$PREFIX/bin/$name" "$DESTDIR$LEGACY_BINDIR/$name"
+  else ln -sfn "$PREFIX/bin/swamp" "$DESTDIR$LEGACY_BINDIR/$name"; fi
+  record "$LEGACY_BINDIR/$name"
 done
 if [ -f "$ROOT/build/plugin/sys_udf.so" ]; then
   install -d -m 0755 "$DESTDIR$PREFIX/lib/mariadb/plugin"

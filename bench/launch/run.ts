@@ -2,7 +2,8 @@
  * Launch benchmark (issue 21, docs/launchassessment.md "Cost model"): one `CALL
  * assessment.process_execution_records()` pass over N seeded runs, the per-run worker path
  * (`launchMode = per-run`: one detached worker per run, as before the batch submitter) side by side
- * with the batch path (requests + one batch submitter), on the same DB and pool, in one run.
+ * with the batch path (requests + one batch submitter), entered through the Node program and through
+ * the native entry (entry/, docs/launchassessment.md "Native entry"), on the same DB and pool, in one run.
  *
  * Per pass: time until the procedure returns, time until every run is in the queue (its DB row says
  * submitted_to_condor_flag = 1, which our launcher sets right after condor_submit answered; checked
@@ -17,10 +18,10 @@
  * rows, the trees).
  *
  * Env: BENCH_LAUNCH_SIZES (new path, default 100,1000,5000), BENCH_LAUNCH_OLD_SIZES (per-run path,
- * default 100,1000; 5000 per-run runs take half an hour), BENCH_LAUNCH_SINGLE (default 5 single
- * launches per path). Run: make bench-launch (needs make services).
+ * default 100,1000; 5000 per-run runs take half an hour), BENCH_LAUNCH_NODE_SIZES (batch submitter
+ * through the Node entry, default 100,1000), BENCH_LAUNCH_SINGLE (default 5 single launches per path). Run: make bench-launch (needs make services).
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { connect, type Db } from '../../lib/db/index.js';
 import { anyOf, invalidate, queryQueue, remove, swampIdConstraint, type HTCondorContext } from '../../lib/htcondor/index.js';
@@ -36,9 +37,16 @@ const CTX: HTCondorContext = { timeoutMs: 120_000, toolDir: join(HOST, 'bin') };
 const sizes = (v: string | undefined, d: string): number[] => (v ?? d).split(',').filter((x) => x.trim() !== '').map(Number);
 const NEW_SIZES = sizes(process.env.BENCH_LAUNCH_SIZES, '100,1000,5000');
 const OLD_SIZES = sizes(process.env.BENCH_LAUNCH_OLD_SIZES, '100,1000');
+const NODE_SIZES = sizes(process.env.BENCH_LAUNCH_NODE_SIZES, '100,1000');
 const SINGLES = Number(process.env.BENCH_LAUNCH_SINGLE ?? 5);
 
-type Mode = 'per-run' | 'batch';
+/**
+ * per-run: one detached worker per run (before issue 21); batch-node: the batch submitter entered
+ * through the Node program (execute_execution_record -> swamp, as before the native entry); batch:
+ * the native entry (entry/) and the batch submitter, as installed now.
+ */
+type Mode = 'per-run' | 'batch-node' | 'batch';
+const MODES: readonly Mode[] = ['per-run', 'batch-node', 'batch'];
 
 interface Bench {
   mode: Mode;
@@ -84,7 +92,12 @@ function makeBench(mode: Mode): Bench {
   const images = `/tmp/swamp-bench-images-${process.pid}`;
   mkdirSync(images, { recursive: true });
   writeFileSync(join(images, 'condor-debian-12.0-64-master-1.qcow2'), '');
-  const tree = makeTree({ preferred_platform_type: 'VM', platformImagesDir: images, 'SWAMP-in-a-Box': 'yes', launchMode: mode });
+  const tree = makeTree({ preferred_platform_type: 'VM', platformImagesDir: images, 'SWAMP-in-a-Box': 'yes', launchMode: mode === 'per-run' ? 'per-run' : 'batch' });
+  if (mode !== 'batch') {
+    // the name the DB calls straight to the Node program, as installed before the native entry
+    rmSync(join(tree.bin, 'execute_execution_record'));
+    symlinkSync(binary(), join(tree.bin, 'execute_execution_record'));
+  }
   const { root, countFile } = countingRoot(tree);
   const text = readFileSync(tree.config, 'utf8').replace(/^htcondor_root = .*$/m, `htcondor_root = ${root}`);
   writeFileSync(tree.config, text);
@@ -282,25 +295,23 @@ function median(xs: number[]): number {
 async function main(): Promise<void> {
   // a per-run pass over 1,000 runs keeps the CALL busy for minutes
   const db = await connect(await dbOptions({ queryTimeoutMs: 3_600_000 }));
-  const benches = { 'per-run': makeBench('per-run'), batch: makeBench('batch') } as const;
-  const restore = await extendSharedUdfConf([...allowEntryPrograms(benches['per-run'].tree.bin), ...allowEntryPrograms(benches.batch.tree.bin)]);
+  const benches = { 'per-run': makeBench('per-run'), 'batch-node': makeBench('batch-node'), batch: makeBench('batch') } as const;
+  const restore = await extendSharedUdfConf(MODES.flatMap((m) => allowEntryPrograms(benches[m].tree.bin)));
   const passes: PassResult[] = [];
-  const singles: Record<Mode, number[]> = { 'per-run': [], batch: [] };
+  const singles: Record<Mode, number[]> = { 'per-run': [], 'batch-node': [], batch: [] };
+  const sizesOf: Record<Mode, number[]> = { 'per-run': OLD_SIZES, 'batch-node': NODE_SIZES, batch: NEW_SIZES };
   try {
     // single launches first, alternating, on a quiet machine
-    for (let i = 0; i < SINGLES; i++) for (const m of ['per-run', 'batch'] as const) singles[m].push(await single(db, benches[m]));
-    const all = [...new Set([...OLD_SIZES, ...NEW_SIZES])].sort((a, c) => a - c);
-    for (const n of all) {
-      if (OLD_SIZES.includes(n)) passes.push(await pass(db, benches['per-run'], n));
-      if (NEW_SIZES.includes(n)) passes.push(await pass(db, benches.batch, n));
-    }
+    for (let i = 0; i < SINGLES; i++) for (const m of MODES) singles[m].push(await single(db, benches[m]));
+    const all = [...new Set(MODES.flatMap((m) => sizesOf[m]))].sort((a, c) => a - c);
+    for (const n of all) for (const m of MODES) if (sizesOf[m].includes(n)) passes.push(await pass(db, benches[m], n));
   } finally {
     restore();
     await db.close();
     for (const b of Object.values(benches)) b.tree.remove();
   }
 
-  const label = (m: Mode): string => (m === 'per-run' ? 'per-run workers (before)' : 'batch submitter (now)');
+  const label = (m: Mode): string => ({ 'per-run': 'per-run workers (before)', 'batch-node': 'batch submitter, Node entry', batch: 'batch submitter, native entry (now)' })[m];
   const rows = [
     '| path | runs | procedure returned (s) | all in the queue (s) | runs/s | HTCondor calls (total) | calls per run | calls by tool | peak RSS of our processes: sum / largest (MB) | our processes at once (peak) | one job per run |',
     '|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---|',
@@ -315,13 +326,13 @@ async function main(): Promise<void> {
     );
   }
   const singleRows = ['| path | CALL execute_execution_record -> job in the queue, median (ms) | all (ms) |', '|---|---:|---|'];
-  for (const m of ['per-run', 'batch'] as const) singleRows.push(`| ${label(m)} | ${median(singles[m]).toFixed(0)} | ${singles[m].map((x) => x.toFixed(0)).join(', ')} |`);
+  for (const m of MODES) singleRows.push(`| ${label(m)} | ${median(singles[m]).toFixed(0)} | ${singles[m].map((x) => x.toFixed(0)).join(', ')} |`);
   const last = passes.filter((p) => p.mode === 'batch' && p.runs === 1000).pop() ?? passes.filter((p) => p.mode === 'batch').pop();
   const lastLine = last === undefined ? 'launch pass: no batch pass run' : `launch pass ${last.runs} runs: ${last.queuedS.toFixed(1)} s, ${(last.runs / last.queuedS).toFixed(1)} runs/s, ${last.callsTotal} HTCondor calls`;
   const report = [
     `# launch benchmark (${new Date().toISOString()})`,
     '',
-    'One `CALL assessment.process_execution_records()` over N seeded VM runs (SWAMP-in-a-Box submit file; the jobs stay idle), per-run workers vs the batch submitter, same DB and pool. "all in the queue": every run\'s DB row has submitted_to_condor_flag = 1 (set right after condor_submit); "one job per run" checked in the queue afterwards. HTCondor calls: every tool call of our programs (counting wrapper). RSS: all processes of the installed executable, sampled every 100 ms.',
+    'One `CALL assessment.process_execution_records()` over N seeded VM runs (SWAMP-in-a-Box submit file; the jobs stay idle): per-run workers, the batch submitter entered through the Node program, the batch submitter entered through the native entry; same DB and pool. "all in the queue": every run\'s DB row has submitted_to_condor_flag = 1 (set right after condor_submit); "one job per run" checked in the queue afterwards. HTCondor calls: every tool call of our programs (counting wrapper). RSS: all processes of the installed executable, sampled every 100 ms (the native entry, ~1 MB for ~1 ms per call, is not among them).',
     '',
     ...rows,
     '',

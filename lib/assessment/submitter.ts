@@ -36,6 +36,14 @@ export const BATCH_MAX = 500;
  */
 export const BATCH_INTERVAL_MS = 1000;
 
+/**
+ * A submitter gives its lock back and takes it again (a new `since`) at least this often while a
+ * long backlog keeps it busy: a holder's lock counts as stale after 15 minutes (lock.ts), and a
+ * stale lock would let a second submitter start beside it (the native entry and the Node program
+ * both judge it so). Between two batches, never inside one.
+ */
+export const LOCK_TERM_MS = 5 * 60_000;
+
 export function submitterLockPath(runDir: string): string {
   return join(runDir, SUBMITTER_LOCK);
 }
@@ -74,7 +82,7 @@ function requestedIds(runDir: string, log: Logger): string[] {
  * by the DB, as a one-run worker's would); a crash mid-batch leaves the requests, and the next
  * submitter or drain redoes them (the lookup adopts what was submitted).
  */
-async function launchRequests(deps: LaunchDeps, onResult: (r: BatchResult[number]) => void, once = false, intervalMs = BATCH_INTERVAL_MS): Promise<number> {
+async function launchRequests(deps: LaunchDeps, onResult: (r: BatchResult[number]) => void, once = false, intervalMs = BATCH_INTERVAL_MS, until = Infinity): Promise<number> {
   const runDir = deps.settings.runDir;
   const log = deps.log ?? nullLogger;
   let n = 0;
@@ -82,7 +90,8 @@ async function launchRequests(deps: LaunchDeps, onResult: (r: BatchResult[number
   for (;;) {
     rmSync(join(runDir, SUBMITTER_MORE), { force: true });
     let ids = requestedIds(runDir, log);
-    if (ids.length === 0) return n;
+    // the term ends a lock only after a batch under it: every lock taken launches something
+    if (ids.length === 0 || (last !== undefined && Date.now() >= until)) return n;
     if (last !== undefined && ids.length < BATCH_MAX) {
       const wait = last + intervalMs - Date.now();
       if (wait > 0) {
@@ -108,8 +117,11 @@ export interface SubmitterReport {
   runs: number;
 }
 
-/** The submitter's life: take the lock, launch until no request is left, release, look once more. */
-export async function runSubmitter(deps: LaunchDeps, onResult: (r: BatchResult[number]) => void, opts: { intervalMs?: number } = {}): Promise<SubmitterReport> {
+/**
+ * The submitter's life: take the lock, launch until no request is left (or the lock's term is over),
+ * release, look once more and take the lock again while requests are left.
+ */
+export async function runSubmitter(deps: LaunchDeps, onResult: (r: BatchResult[number]) => void, opts: { intervalMs?: number; lockTermMs?: number } = {}): Promise<SubmitterReport> {
   const runDir = deps.settings.runDir;
   const log = deps.log ?? nullLogger;
   let runs = 0;
@@ -119,7 +131,7 @@ export async function runSubmitter(deps: LaunchDeps, onResult: (r: BatchResult[n
     if (lock === undefined) return { ran, runs };
     ran = true;
     try {
-      runs += await launchRequests(deps, onResult, false, opts.intervalMs);
+      runs += await launchRequests(deps, onResult, false, opts.intervalMs, Date.now() + (opts.lockTermMs ?? LOCK_TERM_MS));
     } catch (e) {
       log.error('batch submitter failed; requests left for the next submitter or --drain', { err: toSwampError(e) });
       return { ran, runs };

@@ -1,7 +1,8 @@
 /**
  * A private tree for launch tests, under /tmp (visible inside the HTCondor chroot), in the installed
  * layout's shape (docs/deployment.md; scripts/services.sh installs it into .local/inst):
- *   <T>/bin/{execute_execution_record,launchassessment} -> the installed binary (make install)
+ *   <T>/bin/execute_execution_record -> the installed native entry, <T>/bin/launchassessment -> the
+ *   installed binary (make install)
  *   <T>/etc/swamp.conf   the local setup's config (scripts/local-config.sh: the installed htcondor_root
  *                        with the service account's token) with this tree's log, run and results
  *                        dirs, 0640 root:swa-submit, so the program finds it from its argv0 when
@@ -143,7 +144,10 @@ export function makeTree(settings: Record<string, string> = {}): Tree {
     chownSync(p, owner.uid, owner.gid);
     chmodSync(p, d === 'results' ? 0o2775 : 0o2770);
   }
-  for (const name of ['execute_execution_record', 'launchassessment']) symlinkSync(binary(), join(root, 'bin', name));
+  // the names as installed: execute_execution_record is the native entry (entry/), which hands what
+  // it does not take itself to the swamp beside its real path; launchassessment is swamp
+  symlinkSync(join(installedPrefix(), 'bin', 'execute_execution_record'), join(root, 'bin', 'execute_execution_record'));
+  symlinkSync(binary(), join(root, 'bin', 'launchassessment'));
   const gen = spawnSync(join(projectDir(), 'scripts', 'local-config.sh'), [], { encoding: 'utf8', timeout: 10_000 });
   if (gen.status !== 0) throw new Error(`local-config.sh failed: ${gen.stderr}`);
   const baseSettings = {

@@ -5,8 +5,9 @@
  * service account through the mysqld user's copy of its IDTOKEN. Every other integration test runs
  * on these services; this file checks the shape itself, from `CALL` with no per-test tree.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, lstatSync, openSync, readFileSync, readdirSync, readlinkSync, readSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { connect, type Db } from '../../../lib/db/index.js';
 import { invalidate, lookupSwampId, remove, swampIdConstraint } from '../../../lib/htcondor/index.js';
@@ -110,3 +111,67 @@ test('CALL execute_execution_record: the job is owned by the service account, it
   // the worker logged into the installed log dir
   expect(readFileSync(join(P, 'log', 'launchassessment.log'), 'utf8')).toContain(id);
 }, 90_000);
+
+test('execute_execution_record is the native entry (entry/), and the legacy name links to it', () => {
+  const entry = join(P, 'bin', 'execute_execution_record');
+  expect(lstatSync(entry).isFile()).toBe(true);
+  const fd = openSync(entry, 'r');
+  const magic = Buffer.alloc(4);
+  readSync(fd, magic, 0, 4, 0);
+  closeSync(fd);
+  expect(magic.toString('latin1')).toBe('\x7fELF');
+  expect(ownerOf(entry)).toMatchObject({ uid: 0, mode: 0o755 });
+  // the install's legacy dir (DESTDIR-relative link to the prefix's entry, not to swamp)
+  const legacy = join(P, '..', '..', 'usr', 'local', 'bin', 'execute_execution_record');
+  if (existsSync(join(P, '..', '..', 'usr', 'local', 'bin'))) expect(readlinkSync(legacy)).toMatch(/\/bin\/execute_execution_record$/);
+});
+
+test('CALL execute_execution_record while a submitter holds the lock: the native entry records the request, tells it, starts nothing', async () => {
+  const s = await seedAssessmentRun(db, { launchFlag: 1, launchCounter: 1 });
+  const id = s.executionRecordUuid;
+  ids.push(id);
+  const runDir = join(P, 'run');
+  const lockFile = join(runDir, '.submitter.lock');
+  // the submitter of the test before has finished (it leaves when no request is left)
+  for (const until = Date.now() + 30_000; existsSync(lockFile) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
+  expect(existsSync(lockFile)).toBe(false);
+  // a live holder in its own group stands in for a busy submitter
+  const holder = spawn('/bin/sleep', ['120'], { detached: true, stdio: 'ignore' });
+  const logFile = join(P, 'log', 'launchassessment.log');
+  const logBefore = existsSync(logFile) ? statSync(logFile).size : 0;
+  try {
+    writeFileSync(lockFile, `${holder.pid} ${hostname()} ${Date.now()} ${holder.pid}\n`, { mode: 0o644 });
+    rmSync(join(runDir, '.submitter.more'), { force: true });
+    const t0 = performance.now();
+    await db.execute('CALL assessment.execute_execution_record(?, @rc)', [id]);
+    const ms = performance.now() - t0;
+    expect((await db.select<{ rc: number }>('SELECT @rc AS rc'))[0]?.rc).toBe(0);
+    const req = join(runDir, `${id}.request`);
+    expect(JSON.parse(readFileSync(req, 'utf8'))).toMatchObject({ execrunid: id });
+    // written by mysqld's user through the group (setgid run dir)
+    expect(ownerOf(req)).toMatchObject({ uid: uidOf(DB_OS_USER), gid: gidOf(SUBMIT_GROUP) });
+    expect(existsSync(join(runDir, '.submitter.more'))).toBe(true);
+    // the Node program never ran: nothing logged, nothing submitted
+    expect(existsSync(logFile) ? statSync(logFile).size : 0).toBe(logBefore);
+    expect((await lookupSwampId(CTX, id)).source).toBe('none');
+    process.stderr.write(`native entry through CALL: ${ms.toFixed(1)} ms\n`);
+  } finally {
+    rmSync(lockFile, { force: true });
+    holder.kill('SIGKILL');
+  }
+  // the holder gone, the next look (here: the DB's relaunch of the same run) starts a real submitter,
+  // which launches the recorded request exactly once
+  await db.execute('CALL assessment.execute_execution_record(?, @rc)', [id]);
+  const until = Date.now() + 60_000;
+  let found = await lookupSwampId(CTX, id, { attributes: ['Owner', 'SWAMP_submit_jobdir'] });
+  while (found.source === 'none' && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 200));
+    found = await lookupSwampId(CTX, id, { attributes: ['Owner', 'SWAMP_submit_jobdir'] });
+  }
+  expect(found.ads).toHaveLength(1);
+  expect(found.ads[0]?.Owner).toBe(SERVICE_USER);
+  jobDirs.push(join(runDir, String(found.ads[0]?.SWAMP_submit_jobdir)));
+  const untilGone = Date.now() + 30_000;
+  while (existsSync(join(runDir, `${id}.request`)) && Date.now() < untilGone) await new Promise((r) => setTimeout(r, 200));
+  expect(existsSync(join(runDir, `${id}.request`))).toBe(false);
+}, 120_000);

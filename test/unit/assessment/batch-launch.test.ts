@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CRASH_POINTS, drain, launchBatch, runSubmitter, type CrashPoint, type DbOps, type LaunchDeps, type ViewRow } from '../../../lib/assessment/index.js';
@@ -211,6 +211,34 @@ describe('batch submitter', () => {
     expect(c.calls.filter((x) => x === 'submitBatch')).toHaveLength(1);
     expect(listRequests(join(dir, 'run'))).toEqual([]);
     expect(queueFiles()).toEqual([]);
+  });
+
+  test.each([
+    ['over: the lock is given back and taken again between two batches', 0, 2],
+    ['not over: both batches under one lock', 60_000, 1],
+  ])('a long backlog, the lock term %s (its 15-minute staleness never comes)', async (_what, lockTermMs, locks) => {
+    const c = new BatchCondor();
+    const db = new FakeDb();
+    const [first, second] = ids(2) as [string, string];
+    for (const id of [first, second]) db.rows.set(id, viewRow(id));
+    writeRequest(join(dir, 'run'), first);
+    const lockPath = join(dir, 'run', '.submitter.lock');
+    const holders = new Set<string>();
+    const rep = await runSubmitter(
+      deps(c, db),
+      (r) => {
+        holders.add(readFileSync(lockPath, 'utf8'));
+        if (r.id !== first) return;
+        // a request that arrives during the first batch; the next lock's time stamp must differ
+        writeRequest(join(dir, 'run'), second);
+        for (const t = Date.now(); Date.now() < t + 3; );
+      },
+      { intervalMs: 0, lockTermMs },
+    );
+    expect(rep).toEqual({ ran: true, runs: 2 });
+    expect(c.calls.filter((x) => x === 'submitBatch')).toHaveLength(2);
+    expect(holders.size).toBe(locks);
+    expect(existsSync(lockPath)).toBe(false);
   });
 
   test('a request that is not a run id is removed, never submitted', async () => {
