@@ -13,7 +13,7 @@ use DBD::MariaDB;
 use ConfigReader::Simple;
 use RPC::XML::Client;
 use POSIX qw(setsid);
-use File::Basename qw(basename);
+use File::Basename qw(basename dirname);
 
 my $prog = basename($0);
 $prog = $ENV{BENCH_PROGRAM} if $ENV{BENCH_PROGRAM};
@@ -24,7 +24,9 @@ GetOptions(\%opt, 'runid=s', 'execution_record_uuid=s', 'hard=s', 'viewer_name=s
   'detached!', 'debug', 'list') or exit 1;
 $opt{runid} //= shift @ARGV;
 
-my $logdir = $ENV{BENCH_LOGDIR} || '/tmp';
+# installed like ours: <dir>/../log and <dir>/../etc/swamp.conf beside the script (the bench's tree)
+my $here = dirname($0);
+my $logdir = $ENV{BENCH_LOGDIR} || "$here/../log";
 Log::Log4perl->init(\ qq{
 log4perl.rootLogger = INFO, File
 log4perl.appender.File = Log::Log4perl::Appender::File
@@ -35,7 +37,7 @@ log4perl.appender.File.layout.ConversionPattern = %d [%p %P]: %F{1}-%L %m%n
 });
 my $log = Log::Log4perl->get_logger($prog);
 $log->info("$prog ($$) called with args: @ARGV");
-my $config = ConfigReader::Simple->new($ENV{SWAMP_CONFIG} || '/opt/swamp/etc/swamp.conf');
+my $config = ConfigReader::Simple->new($ENV{SWAMP_CONFIG} || "$here/../etc/swamp.conf");
 
 if ($prog =~ /launch_viewer/ && ($opt{viewer_name} // '') =~ /CodeDX/i) {
   print "SUCCESS\n";

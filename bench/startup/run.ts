@@ -1,55 +1,81 @@
 /**
  * Start-up benchmark (issue 9): exec-to-exit time of each DB entry program as sys_exec / sys_eval see
- * it, our compiled binary vs a legacy-style Perl script (bench/startup/legacy-style.pl), side by side
- * in one run, round-robin so machine noise hits both alike.
+ * it, ours vs a legacy-style Perl script (bench/startup/legacy-style.pl), side by side in one run,
+ * round-robin so machine noise hits both alike.
  *
  *   A. direct: the program started with a clean environment (like mariadbd's children), timed from
  *      spawn to exit (what sys_exec waits for) and to stdout EOF (what sys_eval waits for);
- *   B. through the real UDF: `SELECT sys_exec(?)` / `SELECT sys_eval(?)` on the private MariaDB,
- *      timed by the SQL client.
+ *   B. through the real UDF: `SELECT sys_exec(?)` / `SELECT sys_eval(?)` on the private MariaDB (as
+ *      mysqld's user, strict mode: the bench tree's programs are added to the allowlist), timed by the
+ *      SQL client.
  *
- * Both variants get a bench config whose HTCondor root does not exist, so the detached workers end
+ * Everything runs from a bench tree in the installed layout (test/integration/assessment/helpers.ts
+ * makeTree: <T>/bin with the installed programs, <T>/etc/swamp.conf found from argv[0], as the DB's
+ * calls find theirs; no --config, which the database-called names refuse). Its config names an
+ * HTCondor root that does not exist and a DB port nothing listens on, so the detached workers end
  * quickly and never touch the pool; only the part the database waits for is measured.
+ * `execute_execution_record` is measured twice: the native entry's own path (a submitter holds the
+ * lock: request written, submitter told) and its hand-over to the Node program (no submitter: the
+ * Node program writes the request and starts one). The Perl stand-ins are copies of
+ * legacy-style.pl named by program in <T>/legacy-bin (they read <T>/etc/swamp.conf).
  * Run: make bench (or: set -a; . .local/env; set +a; node --import tsx bench/startup/run.ts)
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { linkProgram, makeTree, type Tree } from '../../test/integration/assessment/helpers.js';
+import { extendSharedUdfConf } from '../../test/integration/helpers/udf-conf.js';
 
 const ROOT = resolve(process.env.SWAMP_ROOT ?? process.cwd());
-const BIN = join(ROOT, 'dist', 'bin');
 const OUT = join(ROOT, 'bench', 'out', 'startup');
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const WARMUP = 3;
 const PERL_SCRIPT = join(ROOT, 'bench', 'startup', 'legacy-style.pl');
 const CLEAN_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/nonexistent', LANG: 'C.UTF-8' };
+const PROGRAMS = ['execute_execution_record', 'kill_run', 'launch_viewer'] as const;
 
 interface Case {
-  name: string;
+  name: (typeof PROGRAMS)[number];
   udf: 'sys_exec' | 'sys_eval';
   args: string[];
 }
 
-function benchConfig(): string {
-  mkdirSync(join(OUT, 'log'), { recursive: true, mode: 0o1777 });
-  const file = join(OUT, 'swamp.conf');
-  writeFileSync(
-    file,
-    [
-      'SWAMPState = ON',
-      'SWAMP-in-a-Box = yes',
-      `logDir = ${join(OUT, 'log')}`,
-      `runDir = ${join(OUT, 'run')}`,
-      `binDir = ${BIN}`,
-      'htcondor_root = /nonexistent/htcondor',
-      'dbPerlDsnHost = 127.0.0.1',
-      'dbPerlDsnPort = 1',
-      'dbPerlUser = bench',
-      'dbPerlPass = bench',
-      '',
-    ].join('\n'),
-  );
-  return file;
+interface Variant {
+  label: string;
+  cmd: string;
+  args: string[];
+  /** Sets the scene before each measurement (the submitter lock). */
+  before?: () => Promise<void>;
+}
+
+/** The bench tree: the installed programs under their DB names, the Perl stand-ins beside them. */
+function benchTree(): { tree: Tree; legacyBin: string } {
+  const tree = makeTree({
+    SWAMPState: 'ON',
+    'SWAMP-in-a-Box': 'yes',
+    htcondor_root: '/nonexistent/htcondor',
+    dbPerlDsnHost: '127.0.0.1',
+    dbPerlDsnPort: '1',
+    dbPerlUser: 'bench',
+    dbPerlPass: 'bench',
+  });
+  for (const n of ['kill_run', 'launch_viewer']) linkProgram(tree, n);
+  const legacyBin = join(tree.root, 'legacy-bin');
+  mkdirSync(legacyBin, { mode: 0o755 });
+  for (const n of PROGRAMS) {
+    copyFileSync(PERL_SCRIPT, join(legacyBin, n));
+    chmodSync(join(legacyBin, n), 0o755);
+  }
+  return { tree, legacyBin };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Waits (at most 10 s) until no submitter holds the tree's lock: one started by a hand-over has ended. */
+async function noSubmitter(runDir: string): Promise<void> {
+  const lock = join(runDir, '.submitter.lock');
+  for (const end = Date.now() + 10_000; existsSync(lock) && Date.now() < end; ) await sleep(20);
 }
 
 function median(xs: number[]): number {
@@ -91,22 +117,43 @@ function shq(s: string): string {
 }
 
 async function main(): Promise<void> {
-  const conf = benchConfig();
+  const { tree, legacyBin } = benchTree();
+  const lock = join(tree.runDir, '.submitter.lock');
   const uuid = '5a5e7c1c-0d8b-11e7-a0a5-001a4a81450b';
   const project = '9b0d1a44-1111-4b3e-9a40-8a8f1e2d3c4b';
   const cases: Case[] = [
-    { name: 'execute_execution_record', udf: 'sys_exec', args: [uuid, '--config', conf] },
-    { name: 'kill_run', udf: 'sys_exec', args: ['--execution_record_uuid', uuid, '--hard', '1', '--config', conf] },
-    {
-      name: 'launch_viewer',
-      udf: 'sys_eval',
-      args: ['--viewer_name', 'CodeDX', '--project', project, '--viewer_uuid', uuid, '--user_uuid', uuid, '--config', conf],
-    },
+    { name: 'execute_execution_record', udf: 'sys_exec', args: [uuid] },
+    { name: 'kill_run', udf: 'sys_exec', args: ['--execution_record_uuid', uuid, '--hard', '1'] },
+    { name: 'launch_viewer', udf: 'sys_eval', args: ['--viewer_name', 'CodeDX', '--project', project, '--viewer_uuid', uuid, '--user_uuid', uuid] },
   ];
-  const variants = (c: Case) => [
-    { label: 'ours (SEA binary)', cmd: join(BIN, c.name), args: c.args, env: CLEAN_ENV },
-    { label: 'legacy-style Perl', cmd: '/usr/bin/perl', args: [PERL_SCRIPT, ...(c.name === 'execute_execution_record' ? ['--runid', ...c.args] : c.args)], env: { ...CLEAN_ENV, BENCH_PROGRAM: c.name, BENCH_LOGDIR: join(OUT, 'log'), SWAMP_CONFIG: conf } },
-  ];
+  const perl = (c: Case): Variant => ({ label: 'legacy-style Perl', cmd: join(legacyBin, c.name), args: c.name === 'execute_execution_record' ? ['--runid', ...c.args] : c.args });
+  const variants = (c: Case): Variant[] => {
+    const cmd = join(tree.bin, c.name);
+    if (c.name !== 'execute_execution_record') return [{ label: 'ours (SEA binary)', cmd, args: c.args }, perl(c)];
+    return [
+      {
+        label: 'ours, native entry (a submitter runs)',
+        cmd,
+        args: c.args,
+        before: async () => {
+          await noSubmitter(tree.runDir);
+          // a live holder (this process) stands in for the running submitter
+          writeFileSync(lock, `${process.pid} ${hostname()} ${Date.now()}\n`, { mode: 0o644 });
+        },
+      },
+      {
+        label: 'ours, native entry -> Node program (no submitter)',
+        cmd,
+        args: c.args,
+        before: async () => {
+          rmSync(lock, { force: true });
+          await noSubmitter(tree.runDir);
+        },
+      },
+      perl(c),
+    ];
+  };
+  const restore = await extendSharedUdfConf(PROGRAMS.flatMap((n) => [`allow = ${join(tree.bin, n)}`, `allow = ${join(legacyBin, n)}`]));
 
   const rows: string[] = [];
   const results: Record<string, Record<string, { exit: number[]; eof: number[]; udf: number[] }>> = {};
@@ -116,7 +163,8 @@ async function main(): Promise<void> {
     for (const v of variants(c)) results[c.name]![v.label] = { exit: [], eof: [], udf: [] };
     for (let i = 0; i < WARMUP + RUNS; i++) {
       for (const v of variants(c)) {
-        const r = await timeOnce(v.cmd, v.args, v.env);
+        await v.before?.();
+        const r = await timeOnce(v.cmd, v.args, CLEAN_ENV);
         if (i >= WARMUP) {
           results[c.name]![v.label]!.exit.push(r.exitMs);
           results[c.name]![v.label]!.eof.push(r.eofMs);
@@ -136,9 +184,9 @@ async function main(): Promise<void> {
     for (const c of cases) {
       for (let i = 0; i < WARMUP + RUNS; i++) {
         for (const v of variants(c)) {
+          await v.before?.();
           // the command string as a stored procedure builds it: values in single quotes
-          const envPrefix = v.label.startsWith('legacy') ? `env BENCH_PROGRAM=${c.name} BENCH_LOGDIR=${join(OUT, 'log')} SWAMP_CONFIG=${conf} ` : '';
-          const cmdline = `${envPrefix}${v.cmd} ${v.args.map(shq).join(' ')}`;
+          const cmdline = `${v.cmd} ${v.args.map(shq).join(' ')}`;
           const t0 = performance.now();
           await db.query(`SELECT ${c.udf}(?) AS r`, [cmdline]);
           const ms = performance.now() - t0;
@@ -148,6 +196,10 @@ async function main(): Promise<void> {
     }
   } finally {
     await db.end();
+    restore();
+    rmSync(lock, { force: true });
+    await noSubmitter(tree.runDir);
+    tree.remove();
   }
 
   rows.push('| program | variant | direct: exit median / p90 ms | direct: stdout EOF median ms | through the UDF median / p90 ms |');
@@ -158,9 +210,11 @@ async function main(): Promise<void> {
     for (const [label, s] of Object.entries(r)) {
       rows.push(`| ${c.name} (${c.udf}) | ${label} | ${median(s.exit).toFixed(0)} / ${p90(s.exit).toFixed(0)} | ${median(s.eof).toFixed(0)} | ${median(s.udf).toFixed(0)} / ${p90(s.udf).toFixed(0)} |`);
     }
-    const ours = r['ours (SEA binary)']!;
-    const perl = r['legacy-style Perl']!;
-    ratios.push(`${c.name}: ours/perl = ${(median(ours.udf) / median(perl.udf)).toFixed(3)} through the UDF, ${(median(ours.eof) / median(perl.eof)).toFixed(3)} direct`);
+    const legacy = r['legacy-style Perl']!;
+    for (const [label, ours] of Object.entries(r)) {
+      if (label === 'legacy-style Perl') continue;
+      ratios.push(`${c.name}, ${label}: ours/perl = ${(median(ours.udf) / median(legacy.udf)).toFixed(3)} through the UDF, ${(median(ours.eof) / median(legacy.eof)).toFixed(3)} direct`);
+    }
   }
   const report = `# start-up benchmark (${new Date().toISOString()}, ${RUNS} runs each after ${WARMUP} warm-ups, round-robin)\n\n${rows.join('\n')}\n\n${ratios.join('\n')}\n`;
   mkdirSync(OUT, { recursive: true });
