@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CRASH_POINTS, drain, launchBatch, runSubmitter, type CrashPoint, type DbOps, type LaunchDeps, type ViewRow } from '../../../lib/assessment/index.js';
 import { listQueue, listRequests, writeRequest, type CondorOps, type FoundJob, type LaunchSettings } from '../../../lib/submission/index.js';
 import type { StatusAd } from '../../../lib/status/index.js';
+import { scratchLaunchSettings } from './settings-fixture.js';
 
 const ids = (n: number, prefix = ''): string[] => Array.from({ length: n }, (_, i) => `${prefix}0258026e-6c62-4591-8378-${String(i + 1).padStart(12, '0')}`);
 
@@ -102,26 +103,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function deps(condor: BatchCondor, db: FakeDb, crashAt?: CrashPoint): LaunchDeps {
-  const settings: LaunchSettings = {
-    runDir: join(dir, 'run'),
-    logDir: dir,
-    binDir: '/opt/swamp/bin',
-    resultsFolder: join(dir, 'results'),
-    imagesDir: join(dir, 'images'),
-    dockerImagesFile: join(dir, 'none'),
-    preferredType: 'local',
-    maxRetries: 3,
-    swampInABox: true,
-    bridgeInterface: undefined,
-    etcDir: join(dir, 'etc'),
-    computeChecksums: false,
-    swampState: 'ON',
-    db: { host: 'x', port: 1, user: 'u', password: '', connectTimeoutMs: 1 },
-    queueCtx: {},
-    collectorCtx: {},
-    owner: 'swamp',
-    configPath: undefined,
-  };
+  const settings = scratchLaunchSettings(dir);
   return {
     settings,
     condor,

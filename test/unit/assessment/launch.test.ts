@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CRASH_POINTS, drain, launchRun, type CrashPoint, type DbOps, type LaunchDeps, type ViewRow } from '../../../lib/assessment/index.js';
 import { listQueue, readState, tryLock, type CondorOps, type FoundJob, type LaunchSettings } from '../../../lib/submission/index.js';
 import type { StatusAd } from '../../../lib/status/index.js';
+import { scratchLaunchSettings } from './settings-fixture.js';
 
 const U = '0258026e-6c62-4591-8378-89580a707e83';
 const M = `M-${U}`;
@@ -103,27 +104,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function settings(over: Partial<LaunchSettings> = {}): LaunchSettings {
-  return {
-    runDir: join(dir, 'run'),
-    logDir: dir,
-    binDir: '/opt/swamp/bin',
-    resultsFolder: join(dir, 'results'),
-    imagesDir: join(dir, 'images'),
-    dockerImagesFile: join(dir, 'none'),
-    preferredType: 'local',
-    maxRetries: 3,
-    swampInABox: true,
-    bridgeInterface: undefined,
-    etcDir: join(dir, 'etc'),
-    computeChecksums: false,
-    swampState: 'ON',
-    db: { host: 'x', port: 1, user: 'u', password: '', connectTimeoutMs: 1 },
-    queueCtx: {},
-    collectorCtx: {},
-    owner: 'swamp',
-    configPath: undefined,
-    ...over,
-  };
+  return scratchLaunchSettings(dir, over);
 }
 
 class Crash extends Error {}
