@@ -23,7 +23,7 @@ import { join, resolve } from 'node:path';
 import { toSwampError, type SwampError } from '../errors/index.js';
 import { AssessmentStatus, assessmentStatusAd, type StatusAd } from '../status/index.js';
 import { nullLogger, type Logger } from '../log/index.js';
-import type { Bog } from '../bog/index.js';
+import { syncDirs, type Bog } from '../bog/index.js';
 import { BogError, LaunchCode, type ViewRow } from './bog.js';
 import type { FoundJob } from '../submission/condor.js';
 import { isSwampOn } from './gate.js';
@@ -238,17 +238,27 @@ class Batch {
     }
 
     // 2. BOGs: a launch recomputes them from the DB; a drain keeps the queued one once the DB says it
-    // still wants the run.
+    // still wants the run. The rows come in one round trip for the batch where the DB offers it.
+    let rows: Map<string, ViewRow> | undefined;
+    let down: SwampError | undefined;
+    if (runs.length > 0 && this.d.db.getExecRuns !== undefined) {
+      try {
+        rows = await this.d.db.getExecRuns(runs.map((r) => r.id));
+      } catch (e) {
+        down = toSwampError(e);
+      }
+    }
+    if (mode === 'launch' && rows !== undefined) for (const r of runs) r.row = rows.get(r.id);
     if (mode === 'drain') {
       const wanted: Run[] = [];
-      let down: SwampError | undefined;
       for (const r of runs) {
         if (down !== undefined) {
+          r.l.log.warn('DB unreachable; queued run left for the next drain', { err: down });
           this.done(r, { outcome: 'aborted', error: down });
           continue;
         }
         try {
-          const row = await this.d.db.getExecRun(r.id);
+          const row = rows !== undefined ? rows.get(r.id) : await this.d.db.getExecRun(r.id);
           if (row === undefined) this.done(r, r.l.discardObsolete());
           else {
             r.row = row;
@@ -265,6 +275,9 @@ class Batch {
     const withBog: Run[] = [];
     const aborted: Run[] = [];
     let wrote = false;
+    // each step's files are fsynced one by one, their directories once per step (syncDirs), before
+    // the step's checkpoint and before anything acts on them
+    const synced = new Set<string>();
     let candidates: Promise<ImageCandidates> | undefined;
     const images = (): Promise<ImageCandidates> => (candidates ??= readImageCandidates(s.imagesDir, s.dockerImagesFile, s.preferredType));
     for (const r of runs) {
@@ -278,12 +291,13 @@ class Batch {
           aborted.push(r);
           continue;
         }
-        writeQueuedBog(runDir, r.id, r.bog);
+        writeQueuedBog(runDir, r.id, r.bog, synced);
         r.l.setPeople(r.bog, r.state);
         wrote = true;
       }
       withBog.push(r);
     }
+    syncDirs(synced);
     await this.ads(aborted.map((run) => ({ run, status: AssessmentStatus.SubmitAbortedUuidQueued, vmhostname: '' })), true);
     if (wrote) this.checkpoint('bog-written');
     runs = withBog;
@@ -292,8 +306,9 @@ class Batch {
     // 3. Intents.
     for (const r of runs) {
       r.jobDir = r.state?.jobDir ?? jobDirName(r.id, randomUUID());
-      r.state = writeState(runDir, { execrunid: r.id, step: 'submitting', jobDir: r.jobDir, userid: r.l.user, projectid: r.l.project });
+      r.state = writeState(runDir, { execrunid: r.id, step: 'submitting', jobDir: r.jobDir, userid: r.l.user, projectid: r.l.project }, synced);
     }
+    syncDirs(synced);
     this.checkpoint('intent-written');
 
     // 4. Job dirs.
@@ -321,12 +336,13 @@ class Batch {
           template: platformTemplate(platformType, s.etcDir, s.swampInABox),
           configPath: s.configPath,
         });
-        await prepareJobDir(runDir, jobDir, r.id, bog, r.text, platformType === 'VM');
+        await prepareJobDir(runDir, jobDir, r.id, bog, r.text, platformType === 'VM', synced);
         prepared.push(r);
       } catch (e) {
         await this.submitFailed([r], toSwampError(e), 'cannot create the job directory; nothing submitted');
       }
     }
+    syncDirs(synced);
     this.checkpoint('job-created');
 
     // 5. Submit, unless a kill arrived meanwhile (it is recorded before kill_run answers SUCCESS).
@@ -367,9 +383,10 @@ class Batch {
         ...(job.proc !== 0 ? { procId: job.proc } : {}),
         userid: r.l.user,
         projectid: r.l.project,
-      });
+      }, synced);
       markCluster(runDir, r.jobDir as string, job.cluster, job.proc);
     }
+    syncDirs(synced);
     if (keep.length > 0) this.checkpoint('state-submitted');
 
     // 7-8.

@@ -9,6 +9,8 @@ import type { ViewRow } from './bog.js';
 export interface DbOps {
   /** The exec_run_view row (complete_flag = 0 runs only); undefined = none. */
   getExecRun(id: string): Promise<ViewRow | undefined>;
+  /** The rows of many runs in one round trip (a batch); absent id = no row. Optional: fakes may lack it. */
+  getExecRuns?(ids: readonly string[]): Promise<Map<string, ViewRow>>;
   setFlag(id: string, flag: 'launch_flag' | 'submitted_to_condor_flag' | 'complete_flag', value: boolean): Promise<void>;
   /** update_execution_run_status(status) (+ completion_date when final). */
   setStatus(id: string, status: string, final: boolean): Promise<void>;
@@ -31,6 +33,10 @@ export function realDb(open: () => Promise<Db>): DbOps {
     async getExecRun(id) {
       const { getExecRun } = await import('../db/index.js');
       return getExecRun(await db(), id);
+    },
+    async getExecRuns(ids) {
+      const { getExecRuns } = await import('../db/index.js');
+      return getExecRuns(await db(), ids);
     },
     async setFlag(id, flag, value) {
       const { setRunFlag } = await import('../db/index.js');

@@ -8,7 +8,7 @@ import { writeFileAtomicSync, type AtomicWriteOptions } from './atomic.js';
 import { BogFormatError, formatBog, parseBog, type Bog, type BogInput } from './format.js';
 
 export { formatBog, formatBogLine, parseBog, isValidBogKey, BogFormatError, type Bog, type BogInput, type BogValue } from './format.js';
-export { writeFileAtomicSync, type AtomicWriteOptions } from './atomic.js';
+export { syncDirs, writeFileAtomicSync, type AtomicWriteOptions } from './atomic.js';
 
 /** `<execrunid>.bog`, the queued-BOG file name the legacy used (createBOGfileName). */
 export function bogFileName(execrunid: string): string {

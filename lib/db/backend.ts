@@ -155,6 +155,22 @@ export async function getExecRun(db: Db, runId: string): Promise<ExecRunRow | un
   return rows[0];
 }
 
+/**
+ * The exec_run_view rows of many runs, by id (absent: unknown or complete). One query per 500 ids:
+ * the view's condition is pushed into both halves of its UNION, so each id is a primary-key look-up,
+ * and a batch launch pays one round trip instead of one per run.
+ */
+export async function getExecRuns(db: Db, runIds: readonly string[]): Promise<Map<string, ExecRunRow>> {
+  const out = new Map<string, ExecRunRow>();
+  const uniq = [...new Set(runIds)];
+  for (let i = 0; i < uniq.length; i += 500) {
+    const chunk = uniq.slice(i, i + 500);
+    const rows = await db.select<ExecRunRow>(`SELECT * FROM assessment.exec_run_view WHERE execution_record_uuid IN (${chunk.map(() => '?').join(', ')})`, chunk);
+    for (const r of rows) out.set(String(r.execution_record_uuid), r);
+  }
+  return out;
+}
+
 export type RunFlag = 'launch_flag' | 'complete_flag' | 'submitted_to_condor_flag';
 
 // Fixed identifiers (placeholders cannot name tables or columns).

@@ -138,6 +138,17 @@ export function allOf(...clauses: readonly string[]): string {
   return clauses.map((c) => `(${c})`).join(' && ');
 }
 
+/**
+ * `identicalMember(Attr, {v1, v2, ...})`: Attr is exactly (=?=, case-sensitive, undefined-safe) one of
+ * the values. The same test as `Attr =?= v1 || Attr =?= v2 || ...`, but HTCondor evaluates it with one
+ * attribute look-up per ad: condor_history over a 60 MB history with 250 values took 1.2 s against
+ * 2.9 s for the `||` form (1.0 s of it is reading the history), and the text is a third as long.
+ */
+export function isExactlyOneOf(attr: string, values: readonly ClassAdValue[]): string {
+  if (values.length === 0) return 'false';
+  return `identicalMember(${checkAttrName(attr)}, {${values.map((v) => formatOperand(v, `value compared with ${attr}`)).join(', ')}})`;
+}
+
 /** True when any of the attributes is exactly the value. */
 export function anyAttrIsExactly(attrs: readonly string[], value: ClassAdValue): string {
   return anyOf(...attrs.map((a) => isExactly(a, value)));

@@ -4,7 +4,7 @@
  */
 import { rename, writeFile } from 'node:fs/promises';
 import { ExternalCommandError, SwampError, ValidationError } from '../errors/index.js';
-import { anyAttrIsExactly, checkAttrName, checkOneLine } from './classad.js';
+import { anyAttrIsExactly, anyOf, checkAttrName, checkOneLine, isExactlyOneOf, quoteInExpr } from './classad.js';
 import { scheddArgs, submitArgs, type HTCondorContext } from './context.js';
 import {
   adNumber,
@@ -197,6 +197,21 @@ export async function queryHistory(ctx: HTCondorContext, q: QueueQuery & { limit
 export function swampIdConstraint(id: string): string {
   if (id === '') throw new ValidationError('empty SWAMP id');
   return anyAttrIsExactly(SWAMP_ID_ATTRS, id);
+}
+
+/**
+ * Jobs carrying any of the SWAMP ids: the test of swampIdConstraint for many ids at once, in the
+ * `identicalMember` form (isExactlyOneOf: several times cheaper for HTCondor over a long history).
+ */
+export function swampIdsConstraint(ids: readonly string[]): string {
+  if (ids.some((id) => id === '')) throw new ValidationError('empty SWAMP id');
+  if (ids.length === 0) return 'false';
+  return anyOf(...SWAMP_ID_ATTRS.map((a) => isExactlyOneOf(a, ids)));
+}
+
+/** The characters one id adds to swampIdsConstraint (for splitting a long id list under the argv limit). */
+export function swampIdsConstraintCost(id: string): number {
+  return SWAMP_ID_ATTRS.length * (quoteInExpr(id).length + 2);
 }
 
 export interface LookupResult {

@@ -9,9 +9,7 @@ import {
   advertise,
   adNumber,
   allOf,
-  anyAttrIsExactly,
-  anyOf,
-  isExactly,
+  isExactlyOneOf,
   lookupSwampId,
   queryAds,
   queryHistory,
@@ -21,7 +19,8 @@ import {
   submitArgs,
   submitFile,
   submitMessages,
-  swampIdConstraint,
+  swampIdsConstraint,
+  swampIdsConstraintCost,
   SWAMP_ID_ATTRS,
   toolFailure,
   type Ad,
@@ -112,7 +111,7 @@ export function realCondor(queueCtx: HTCondorContext, collectorCtx: HTCondorCont
     async adStatuses(names) {
       const out = new Map<string, string>();
       for (const chunk of chunkByLength(names, (n) => n.length + 12, MAX_CONSTRAINT_CHARS)) {
-        const ads = await queryAds(collectorCtx, { constraint: anyOf(...chunk.map((n) => isExactly('Name', n))), myType: 'Generic', attributes: ['Name', 'SWAMP_vmu_assessment_status', 'SWAMP_vmu_viewer_status'] });
+        const ads = await queryAds(collectorCtx, { constraint: isExactlyOneOf('Name', chunk), myType: 'Generic', attributes: ['Name', 'SWAMP_vmu_assessment_status', 'SWAMP_vmu_viewer_status'] });
         for (const ad of ads) {
           const n = adString(ad, 'Name');
           const st = adString(ad, 'SWAMP_vmu_assessment_status') ?? adString(ad, 'SWAMP_vmu_viewer_status');
@@ -125,10 +124,12 @@ export function realCondor(queueCtx: HTCondorContext, collectorCtx: HTCondorCont
 }
 
 /**
- * A constraint is one argv element: Linux caps one at 128 KiB (MAX_ARG_STRLEN). Lookups over a big
- * batch are split into chunks below this size (one condor_q / condor_history per chunk).
+ * A constraint is one argv element: Linux caps one at 128 KiB (MAX_ARG_STRLEN, 131,072 bytes with
+ * its NUL; our values are ASCII ids, so characters are bytes). Lookups over a big batch are split
+ * into chunks below this size (one condor_q / condor_history per chunk): ~950 run ids a chunk, so a
+ * batch of up to 500 costs one history scan, which is most of a lookup's time on a full history.
  */
-export const MAX_CONSTRAINT_CHARS = 60_000;
+export const MAX_CONSTRAINT_CHARS = 120_000;
 
 /** Jobs per run id found in history, at most (older removed jobs of a relaunched run). */
 const HISTORY_PER_ID = 4;
@@ -165,10 +166,10 @@ function idOfAd(ad: Ad): string | undefined {
 export async function lookupMany(ctx: HTCondorContext, ids: readonly string[]): Promise<Map<string, FoundJob>> {
   const out = new Map<string, FoundJob>();
   const uniq = [...new Set(ids)];
-  const chunks = chunkByLength(uniq, (id) => swampIdConstraint(id).length, MAX_CONSTRAINT_CHARS);
+  const chunks = chunkByLength(uniq, swampIdsConstraintCost, MAX_CONSTRAINT_CHARS);
   const attributes = [...LOOKUP_ATTRIBUTES, 'SWAMP_vrun_execrunuid'];
   for (const chunk of chunks) {
-    const q = await queryQueue(ctx, { constraint: anyOf(...chunk.map((id) => `(${swampIdConstraint(id)})`)), attributes });
+    const q = await queryQueue(ctx, { constraint: swampIdsConstraint(chunk), attributes });
     const byId = new Map<string, Ad[]>();
     for (const ad of q) {
       const id = idOfAd(ad);
@@ -178,7 +179,7 @@ export async function lookupMany(ctx: HTCondorContext, ids: readonly string[]): 
     const rest = chunk.filter((id) => !out.has(id));
     if (rest.length === 0) continue;
     const limit = rest.length * HISTORY_PER_ID;
-    const h = await queryHistory(ctx, { constraint: anyOf(...rest.map((id) => `(${swampIdConstraint(id)})`)), attributes, limit });
+    const h = await queryHistory(ctx, { constraint: swampIdsConstraint(rest), attributes, limit });
     for (const ad of h) {
       const id = idOfAd(ad);
       if (id !== undefined && rest.includes(id) && !out.has(id)) out.set(id, foundOf([ad], 'history'));
@@ -194,12 +195,17 @@ export async function lookupMany(ctx: HTCondorContext, ids: readonly string[]): 
   return out;
 }
 
-/** One condor_history call: which of these job dirs belong to jobs that have left the queue. */
+/** One condor_history call (per chunk of MAX_CONSTRAINT_CHARS): which of these job dirs belong to jobs that have left the queue. */
 export async function finishedJobDirs(ctx: HTCondorContext, dirs: readonly string[]): Promise<Set<string>> {
-  if (dirs.length === 0) return new Set();
-  const constraint = dirs.map((d) => `(${anyAttrIsExactly(['SWAMP_submit_jobdir'], d)})`).join(' || ');
-  const ads = await queryHistory(ctx, { constraint, attributes: ['SWAMP_submit_jobdir'], limit: dirs.length });
-  return new Set(ads.map((a) => adString(a, 'SWAMP_submit_jobdir')).filter((d): d is string => d !== undefined));
+  const out = new Set<string>();
+  for (const chunk of chunkByLength(dirs, (d) => d.length + 4, MAX_CONSTRAINT_CHARS)) {
+    const ads = await queryHistory(ctx, { constraint: isExactlyOneOf('SWAMP_submit_jobdir', chunk), attributes: ['SWAMP_submit_jobdir'], limit: chunk.length });
+    for (const a of ads) {
+      const d = adString(a, 'SWAMP_submit_jobdir');
+      if (d !== undefined) out.add(d);
+    }
+  }
+  return out;
 }
 
 /** One condor_q call: idle assessment jobs that started before and were vacated (legacy command 4). */

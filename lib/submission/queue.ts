@@ -18,7 +18,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SwampError } from '../errors/index.js';
-import { readBogFile, writeBogFile, writeFileAtomicSync, type Bog } from '../bog/index.js';
+import { readBogFile, syncDirs, writeBogFile, writeFileAtomicSync, type Bog } from '../bog/index.js';
 import { submitBundleName, submitFileName, VM_DISKS } from './sections.js';
 
 const JOB_DIR_RE = /^(aswamp|mswamp)_[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
@@ -101,9 +101,10 @@ export function bogComment(): string {
   return 'Bill Of Goods File: launchassessment';
 }
 
-export function writeQueuedBog(runDir: string, id: string, bog: Bog): void {
+/** `dirSync`: the run dir's fsync is left to the caller (a batch: syncDirs once per step). */
+export function writeQueuedBog(runDir: string, id: string, bog: Bog, dirSync?: Set<string>): void {
   // a viewer BOG holds the viewer's apikey (jobModes)
-  writeBogFile(queuedBogPath(runDir, id), bog, { comment: bogComment(), mode: jobModes(bog, isSharedRunDir(runDir)).file });
+  writeBogFile(queuedBogPath(runDir, id), bog, { comment: bogComment(), mode: jobModes(bog, isSharedRunDir(runDir)).file, ...(dirSync !== undefined ? { dirSync } : {}) });
 }
 
 export function readQueuedBog(runDir: string, id: string): Bog | undefined {
@@ -130,11 +131,12 @@ export function readState(runDir: string, id: string): LaunchState | undefined {
   }
 }
 
-export function writeState(runDir: string, s: Omit<LaunchState, 'version' | 'updated'>): LaunchState {
+/** `dirSync`: the run dir's fsync is left to the caller (a batch: syncDirs once per step). */
+export function writeState(runDir: string, s: Omit<LaunchState, 'version' | 'updated'>, dirSync?: Set<string>): LaunchState {
   const full: LaunchState = { version: 1, ...s, updated: new Date().toISOString() };
   const p = statePath(runDir, s.execrunid);
   try {
-    writeFileAtomicSync(p, `${JSON.stringify(full)}\n`, { mode: 0o644 });
+    writeFileAtomicSync(p, `${JSON.stringify(full)}\n`, { mode: 0o644, ...(dirSync !== undefined ? { dirSync } : {}) });
   } catch (e) {
     throw ioError('write', p, e);
   }
@@ -253,9 +255,12 @@ export interface PreparedJob {
 
 /**
  * Creates (or re-creates, after a crash) the job dir: the BOG, the submit file, the VM disk
- * placeholders and the submit bundle (gzip tar of the BOG and the submit file, node-tar).
+ * placeholders and the submit bundle (gzip tar of the BOG and the submit file, node-tar). The job
+ * dir and the run dir (its new entry) are fsynced here, or, given `dirSync`, added to it for the
+ * caller's syncDirs before the submit.
  */
-export async function prepareJobDir(runDir: string, jobDir: string, id: string, bog: Bog, submitText: string, vm: boolean): Promise<PreparedJob> {
+export async function prepareJobDir(runDir: string, jobDir: string, id: string, bog: Bog, submitText: string, vm: boolean, dirSync?: Set<string>): Promise<PreparedJob> {
+  const dirs = dirSync ?? new Set<string>();
   const dir = join(runDir, jobDir);
   const secret = bogHoldsSecret(bog);
   const modes = jobModes(bog, isSharedRunDir(runDir));
@@ -269,9 +274,10 @@ export async function prepareJobDir(runDir: string, jobDir: string, id: string, 
   const bogName = `${id}.bog`;
   const subName = submitFileName(id);
   const bundleName = submitBundleName(id);
-  writeBogFile(join(dir, bogName), bog, { comment: bogComment(), mode: fileMode });
+  dirs.add(runDir);
+  writeBogFile(join(dir, bogName), bog, { comment: bogComment(), mode: fileMode, dirSync: dirs });
   try {
-    writeFileAtomicSync(join(dir, subName), submitText, { mode: fileMode });
+    writeFileAtomicSync(join(dir, subName), submitText, { mode: fileMode, dirSync: dirs });
     if (vm) for (const d of VM_DISKS) closeSync(openSync(join(dir, d), 'w', 0o644));
   } catch (e) {
     throw ioError('write job files in', dir, e);
@@ -286,6 +292,13 @@ export async function prepareJobDir(runDir: string, jobDir: string, id: string, 
   } catch (e) {
     rmSync(tmp, { force: true });
     throw ioError('create submit bundle in', dir, e);
+  }
+  if (dirSync === undefined) {
+    try {
+      syncDirs(dirs);
+    } catch (e) {
+      throw ioError('sync', dir, e);
+    }
   }
   return { dir, submitFile: subName, bundle: bundleName };
 }

@@ -25,6 +25,7 @@ import {
   waitForJobExit,
   type HTCondorContext,
 } from '../../../lib/htcondor/index.js';
+import { finishedJobDirs, lookupMany } from '../../../lib/submission/condor.js';
 import { condorContext } from '../helpers/condor-env.js';
 import { jest } from '@jest/globals';
 
@@ -127,6 +128,37 @@ test('lookup by exact SWAMP id, idempotent removal, history fallback', async () 
   expect((await remove(ctx, { constraint: swampIdConstraint(sibling) })).outcome).toBe('removed');
   expect(['already-gone', 'already-marked']).toContain((await remove(ctx, { constraint: swampIdConstraint(sibling) })).outcome);
   void b;
+});
+
+test('many ids at once (identicalMember constraints): queue, history and none, each attribute, no prefix match', async () => {
+  const a = uid('it-many-a');
+  const m = `M-${randomUUID()}`;
+  const v = uid('it-many-v');
+  const log = join(dir, 'many.log');
+  const held = { executable: '/bin/sleep', arguments: ['300'], initialdir: dir, log, hold: true };
+  const ja = await submit(ctx, { ...held, attributes: { SWAMP_arun_execrunuid: a, SWAMP_submit_jobdir: `${a}-dir` } });
+  await submit(ctx, { ...held, attributes: { SWAMP_mrun_execrunuid: m } });
+  await submit(ctx, { ...held, attributes: { SWAMP_vrun_execrunuid: v } });
+  // ids that are absent, a prefix of a present one, and enough of them to need two argv chunks
+  const absent = Array.from({ length: 1200 }, () => randomUUID());
+  const found = await lookupMany(ctx, [a, m, v, a.slice(0, -1), ...absent]);
+  expect(found.get(a)).toMatchObject({ source: 'queue', clusterId: ja.jobs[0]?.cluster, duplicates: 1 });
+  expect(found.get(m)?.source).toBe('queue');
+  expect(found.get(v)?.source).toBe('queue');
+  expect(found.get(a.slice(0, -1))?.source).toBe('none');
+  expect(absent.every((id) => found.get(id)?.source === 'none')).toBe(true);
+
+  await remove(ctx, { constraint: swampIdConstraint(a) });
+  expect((await waitForJobExit(ctx, { log, job: ja.jobs[0]!, timeoutMs: 20_000 })).exited).toBe(true);
+  let after = await lookupMany(ctx, [a, m]);
+  for (let i = 0; i < 20 && after.get(a)?.source === 'queue'; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    after = await lookupMany(ctx, [a, m]);
+  }
+  expect(after.get(a)).toMatchObject({ source: 'history', clusterId: ja.jobs[0]?.cluster });
+  expect(after.get(m)?.source).toBe('queue');
+  expect(await finishedJobDirs(ctx, [`${a}-dir`, `${a}-di`, 'not-a-dir'])).toEqual(new Set([`${a}-dir`]));
+  for (const id of [m, v]) await remove(ctx, { constraint: swampIdConstraint(id) });
 });
 
 test('hostile +Attr values round-trip through a submit and condor_q -json', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CRASH_POINTS, drain, launchBatch, runSubmitter, type CrashPoint, type DbOps, type LaunchDeps, type ViewRow } from '../../../lib/assessment/index.js';
 import { listQueue, listRequests, writeRequest, type CondorOps, type FoundJob, type LaunchSettings } from '../../../lib/submission/index.js';
 import type { StatusAd } from '../../../lib/status/index.js';
+import { SwampError } from '../../../lib/errors/index.js';
 import { scratchLaunchSettings } from './settings-fixture.js';
 
 const ids = (n: number, prefix = ''): string[] => Array.from({ length: n }, (_, i) => `${prefix}0258026e-6c62-4591-8378-${String(i + 1).padStart(12, '0')}`);
@@ -77,6 +78,22 @@ class FakeDb implements DbOps {
   }
   async setField(): Promise<void> {}
   async close(): Promise<void> {}
+}
+
+/** The real DbOps' shape: the batch reads its rows in one call (and counts them). */
+class BatchDb extends FakeDb {
+  rowReads: string[] = [];
+  down = false;
+  override async getExecRun(id: string): Promise<ViewRow | undefined> {
+    this.rowReads.push('one');
+    if (this.down) throw new SwampError('busy', 'DB down');
+    return super.getExecRun(id);
+  }
+  async getExecRuns(ids: readonly string[]): Promise<Map<string, ViewRow>> {
+    this.rowReads.push('many');
+    if (this.down) throw new SwampError('busy', 'DB down');
+    return new Map(ids.flatMap((id) => (this.rows.has(id) ? [[id, this.rows.get(id) as ViewRow] as const] : [])));
+  }
 }
 
 function viewRow(id: string, tool = 'cppcheck'): ViewRow {
@@ -221,6 +238,35 @@ describe('batch submitter', () => {
     expect(c.calls.filter((x) => x === 'submitBatch')).toHaveLength(2);
     expect(holders.size).toBe(locks);
     expect(existsSync(lockPath)).toBe(false);
+  });
+
+  test('the rows of a batch come in one DB round trip (launch and drain); an unknown run is not launched', async () => {
+    const c = new BatchCondor();
+    const db = new BatchDb();
+    const list = ids(3);
+    for (const id of list.slice(0, 2)) db.rows.set(id, viewRow(id));
+    const res = await launchBatch(list, deps(c, db), 'launch');
+    expect(db.rowReads.filter((x) => x === 'many')).toHaveLength(1);
+    // the unknown one is looked up once more by itself (its BOG error names it), never submitted
+    expect(db.rowReads.filter((x) => x === 'one')).toHaveLength(1);
+    expect(res.map((r) => r.outcome).sort()).toEqual(['aborted', 'submitted', 'submitted']);
+    expect(c.count(list[2] as string)).toBe(0);
+  });
+
+  test('a drain with the DB down leaves every queued run for the next drain', async () => {
+    const c = new BatchCondor();
+    const db = new BatchDb();
+    const list = ids(2);
+    for (const id of list) db.rows.set(id, viewRow(id));
+    // a launch that died after queueing the BOGs: nothing submitted, the BOGs wait in the run dir
+    await launchBatch(list, deps(c, db, 'bog-written'));
+    db.down = true;
+    db.rowReads = [];
+    const res = await launchBatch(list, deps(c, db), 'drain');
+    expect(res.map((r) => r.outcome)).toEqual(['aborted', 'aborted']);
+    expect(db.rowReads).toEqual(['many']);
+    expect(c.jobs).toEqual([]);
+    expect(listQueue(join(dir, 'run')).map((e) => e.id).sort()).toEqual([...list].sort());
   });
 
   test('a request that is not a run id is removed, never submitted', async () => {

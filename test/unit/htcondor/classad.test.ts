@@ -7,6 +7,7 @@ import {
   formatAds,
   formatValue,
   isExactly,
+  isExactlyOneOf,
   quoteInExpr,
   quoteLiteral,
   unquoteLiteral,
@@ -87,6 +88,9 @@ describe('formatting', () => {
 
   test('constraints use exact, case-sensitive equality', () => {
     expect(isExactly('Name', 'vrun_x_CodeDX')).toBe('Name =?= "vrun_x_CodeDX"');
+    expect(isExactlyOneOf('Name', ['a', 'b"c', 'd\\'])).toBe('identicalMember(Name, {"a", "b\\"c", substr("d\\x", 0, -1)})');
+    expect(isExactlyOneOf('Name', [])).toBe('false');
+    expect(() => isExactlyOneOf('Na me', ['a'])).toThrow();
     expect(anyAttrIsExactly(['A', 'B'], 'u"1')).toBe('(A =?= "u\\"1") || (B =?= "u\\"1")');
   });
 });
