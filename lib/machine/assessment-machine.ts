@@ -15,6 +15,8 @@
  *   outcome      pass|warnings|build|assess|retry|crash      (default pass)
  *   fail_runs    apply a failing outcome only while NumJobStarts < N ($_CONDOR_JOB_AD); default always
  *   delay_ms     pause between steps                         (default 1000)
+ *   assess_ms    pause of the assessment step itself         (default delay_ms; a test that must
+ *                act while a run is `Performing assessment` makes it long)
  *   exit_code    exit code at the end                        (default 0; crash: 1)
  *   event_mode   append|truncate (`>>` or `>` like docker)   (default append)
  *   scarf_file   SCARF file under in/ to report instead of the embedded gcc result
@@ -63,6 +65,8 @@ export interface AssessmentMachineSettings {
   outcome: AssessmentOutcome;
   failRuns: number | undefined;
   delayMs: number;
+  /** The pause after BEGINASSESSMENT (the run is `Performing assessment`). */
+  assessMs?: number;
   exitCode: number | undefined;
   eventMode: EventMode;
   scarfFile: string | undefined;
@@ -83,6 +87,7 @@ export async function resolveSettings(argv: readonly string[], env: NodeJS.Proce
       outcome: { type: 'string' },
       'fail-runs': { type: 'string' },
       'delay-ms': { type: 'string' },
+      'assess-ms': { type: 'string' },
       'exit-code': { type: 'string' },
       'event-mode': { type: 'string' },
       'scarf-file': { type: 'string' },
@@ -105,11 +110,13 @@ export async function resolveSettings(argv: readonly string[], env: NodeJS.Proce
   if (!ASSESSMENT_OUTCOMES.includes(outcome)) throw new UsageError(`unknown outcome '${outcome}' (${ASSESSMENT_OUTCOMES.join('|')})`);
   const eventMode = (get('event-mode', 'event_mode') ?? 'append') as EventMode;
   if (eventMode !== 'append' && eventMode !== 'truncate') throw new UsageError(`unknown event mode '${String(eventMode)}'`);
+  const assessMs = intOption('assess-ms', get('assess-ms', 'assess_ms'));
   return {
     jobDir,
     outcome,
     failRuns: intOption('fail-runs', get('fail-runs', 'fail_runs')),
     delayMs: intOption('delay-ms', get('delay-ms', 'delay_ms')) ?? 1000,
+    ...(assessMs !== undefined ? { assessMs } : {}),
     exitCode: intOption('exit-code', get('exit-code', 'exit_code')),
     eventMode,
     scarfFile: get('scarf-file', 'scarf_file'),
@@ -144,7 +151,7 @@ export async function playAssessment(s: AssessmentMachineSettings, abort?: Abort
   await sleep(s.delayMs, abort);
   if (stopped()) return terminated();
   await ev.record('BEGINASSESSMENT', `Beginning ${s.tool} assessment`);
-  await sleep(s.delayMs, abort);
+  await sleep(s.assessMs ?? s.delayMs, abort);
   if (stopped()) return terminated();
 
   if (outcome === 'crash') {

@@ -48,9 +48,9 @@ const adStatus = async (id: string): Promise<unknown> => (await adOf(condor, id)
 test('MariaDB stopped during PostAssessment, a kill and a launch: after restart and a drain, right final statuses, one result row each', async () => {
   const d = await db.get();
   const post = await seedLocalRun(d, 'outcome=pass\ndelay_ms=2000\n', dirs); // ends during the outage
-  // long enough that it is still performing when the kill comes, however slow the steps between (a
-  // 5 s run could finish first on a loaded machine: then Finished is right and the test's premise gone)
-  const killed = await seedLocalRun(d, 'outcome=pass\ndelay_ms=90000\n', dirs); // killed during the outage
+  // still performing when the kill comes, however slow the steps between on a loaded machine (with
+  // 5 s it could finish first: then Finished is right and the test's premise gone)
+  const killed = await seedLocalRun(d, 'outcome=pass\ndelay_ms=1000\nassess_ms=120000\n', dirs); // killed during the outage
   const crashed = await seedLocalRun(d, 'outcome=pass\ndelay_ms=1000\n', dirs); // worker died after submit
   ids.push(post.id, killed.id, crashed.id);
   expect(await callLaunch(d, killed.id)).toBe(0);

@@ -101,6 +101,10 @@ test('settings: in/machine.conf, BOG keys, argv precedence, fail_runs against Nu
   await writeFile(join(dir, 'in', 'machine.conf'), 'outcome = retry\nfail_runs=1\nexit_code=3\n');
   s = await resolveSettings(['--job-dir', dir]);
   expect([s.outcome, s.failRuns, s.exitCode, s.delayMs]).toEqual(['retry', 1, 3, 7]);
+  expect(s.assessMs).toBeUndefined(); // the assessment step pauses delay_ms
+  await writeFile(join(dir, 'in', 'machine.conf'), 'outcome = retry\nfail_runs=1\nexit_code=3\nassess_ms=90000\n');
+  s = await resolveSettings(['--job-dir', dir]);
+  expect([s.delayMs, s.assessMs]).toEqual([7, 90000]);
   s = await resolveSettings(['--job-dir', dir, '--outcome', 'pass']);
   expect(s.outcome).toBe('pass');
 
