@@ -135,8 +135,10 @@ install -m 0755 "$ROOT/dist/bin/swamp" "$DESTDIR$PREFIX/bin/swamp"; record "$PRE
 NATIVE=$(node -e 'for (const n of require(process.argv[1]).nativeEntries ?? []) console.log(n)' "$ROOT/pkg.config.json")
 is_native() { printf '%s\n' $NATIVE | grep -qx "$1"; }
 for name in $(node -e 'const c = require(process.argv[1]); const sim = process.argv[2] === "1" ? [] : c.simulators; for (const p of c.programs) if (!sim.includes(p)) console.log(p)' "$ROOT/pkg.config.json" "${WITH_SIMULATOR:-0}"); do
-  if is_native "$name"; then
-    [ -f "$ROOT/dist/bin/$name" ] && [ ! -L "$ROOT/dist/bin/$name" ] || { echo "dist/bin/$name is not the native entry: run make build" >&2; exit 1; }
+  if is_native "$name" && [ -L "$ROOT/dist/bin/$name" ]; then
+    echo "warning: dist/bin/$name was built without its native entry (no gcc): installed as a link to swamp" >&2
+  fi
+  if is_native "$name" && [ -f "$ROOT/dist/bin/$name" ] && [ ! -L "$ROOT/dist/bin/$name" ]; then
     # beside, then renamed over the name (an earlier install's link to swamp, or a running copy)
     install -m 0755 "$ROOT/dist/bin/$name" "$DESTDIR$PREFIX/bin/.$name.new"
     mv -fT "$DESTDIR$PREFIX/bin/.$name.new" "$DESTDIR$PREFIX/bin/$name"
@@ -148,7 +150,7 @@ done
 # The legacy names the DB calls link to the program of that name (a native entry or swamp): the
 # Node program finds the installed swamp.conf beside the real path of the name it was called as.
 for name in execute_execution_record launch_viewer kill_run; do
-  if is_native "$name"; then ln -sfn "$PREFIX/bin/$name" "$DESTDIR$LEGACY_BINDIR/$name"
+  if [ -f "$DESTDIR$PREFIX/bin/$name" ] && [ ! -L "$DESTDIR$PREFIX/bin/$name" ]; then ln -sfn "$PREFIX/bin/$name" "$DESTDIR$LEGACY_BINDIR/$name"
   else ln -sfn "$PREFIX/bin/swamp" "$DESTDIR$LEGACY_BINDIR/$name"; fi
   record "$LEGACY_BINDIR/$name"
 done

@@ -13,7 +13,7 @@
  * (and makes services leave the docker universe off); otherwise a pool without HasDocker fails loudly.
  */
 import { existsSync, readFileSync, symlinkSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { connect, type Db } from '../../../lib/db/index.js';
@@ -21,10 +21,9 @@ import { invalidate, queryHistory, queryQueue, remove, swampIdConstraint, type H
 import { runTool } from '../../../lib/htcondor/tool.js';
 import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions } from '../helpers/db-env.js';
-import { seedAssessmentRun } from '../helpers/db-seed.js';
 import { binary, makeTree, type Tree, installedPrefix } from '../assessment/helpers.js';
 import { countingRoot, tally } from './helpers.js';
-import { CollectorWatch, PROJECTS_DIR, SW, adOf, scratchDir, waitFor } from '../hooks/helpers.js';
+import { CollectorWatch, PROJECTS_DIR, SW, adOf, seedMachineRun, waitFor } from '../hooks/helpers.js';
 import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
 
 let restoreUdf: (() => void) | undefined;
@@ -75,20 +74,10 @@ suite('docker platform', () => {
 
   /** Seeds a run whose tool tells the simulated framework `machineConf`; returns its id. */
   async function seedRun(machineConf: string): Promise<{ id: string; project: string }> {
-    const base = await scratchDir('swamp-docker-store-');
-    dirs.push(base);
-    const pkg = join(base, 'snappy-c-1.0.tar.gz');
-    await writeFile(pkg, 'package archive\n');
-    const inFiles = join(base, 'gcc-warn-0.9', 'noarch', 'in-files');
-    await mkdir(inFiles, { recursive: true });
-    await writeFile(join(inFiles, 'machine.conf'), machineConf);
-    await chmod(pkg, 0o644);
-    const run = await seedAssessmentRun(db, { toolName: 'gcc-warn', packageName: 'snappy-c', launchFlag: 1, launchCounter: 1 });
-    await db.execute('UPDATE package_store.package_version SET package_path = ? WHERE package_version_uuid = ?', [pkg, run.packageVersionUuid]);
-    await db.execute('UPDATE tool_shed.tool_version SET tool_path = ? WHERE tool_version_uuid = ?', [join(base, 'gcc-warn-0.9.tar.gz'), run.toolVersionUuid]);
-    ids.push(run.executionRecordUuid);
-    dirs.push(join(PROJECTS_DIR, run.projectUuid));
-    return { id: run.executionRecordUuid, project: run.projectUuid };
+    const r = await seedMachineRun(db, machineConf, dirs, 'swamp-docker-store-');
+    ids.push(r.id);
+    dirs.push(join(PROJECTS_DIR, r.project));
+    return r;
   }
 
   async function launch(id: string): Promise<number> {

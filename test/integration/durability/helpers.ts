@@ -4,15 +4,13 @@
  * the caller's SWAMP_DB_PORT), and a reconnecting DB handle.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect, type Db } from '../../../lib/db/index.js';
 import { queryHistory, queryQueue, swampIdConstraint, type HTCondorContext } from '../../../lib/htcondor/index.js';
 import { run } from '../../../lib/proc/run.js';
 import { dbOptions, dbScript } from '../helpers/db-env.js';
-import { seedAssessmentRun } from '../helpers/db-seed.js';
 import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
-import { scratchDir } from '../hooks/helpers.js';
+import { seedMachineRun } from '../hooks/helpers.js';
 
 export class DbHandle {
   private conn: Db | undefined;
@@ -42,20 +40,9 @@ export async function startDb(): Promise<void> {
   await run(dbScript(), ['start'], { timeoutMs: 180_000 });
 }
 
-/** Seeds a run whose tool tells the local machine `machineConf` (as test/integration/hooks/e2e.test.ts). */
+/** Seeds a run whose tool tells the local machine `machineConf` (hooks/helpers.ts seedMachineRun). */
 export async function seedLocalRun(db: Db, machineConf: string, dirs: string[]): Promise<{ id: string; project: string }> {
-  const base = await scratchDir('swamp-dur-store-');
-  dirs.push(base);
-  const pkg = join(base, 'snappy-c-1.0.tar.gz');
-  await writeFile(pkg, 'package archive\n');
-  const inFiles = join(base, 'gcc-warn-0.9', 'noarch', 'in-files');
-  await mkdir(inFiles, { recursive: true });
-  await writeFile(join(inFiles, 'machine.conf'), machineConf);
-  await chmod(pkg, 0o644);
-  const r = await seedAssessmentRun(db, { toolName: 'gcc-warn', packageName: 'snappy-c', launchFlag: 1, launchCounter: 1 });
-  await db.execute('UPDATE package_store.package_version SET package_path = ? WHERE package_version_uuid = ?', [pkg, r.packageVersionUuid]);
-  await db.execute('UPDATE tool_shed.tool_version SET tool_path = ? WHERE tool_version_uuid = ?', [join(base, 'gcc-warn-0.9.tar.gz'), r.toolVersionUuid]);
-  return { id: r.executionRecordUuid, project: r.projectUuid };
+  return seedMachineRun(db, machineConf, dirs, 'swamp-dur-store-');
 }
 
 export async function callLaunch(db: Db, id: string): Promise<number> {

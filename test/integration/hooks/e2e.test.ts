@@ -9,16 +9,15 @@
  * behave (PreAssessment copies a tool's in-files into in/, exactly as for a real tool).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { connect, type Db } from '../../../lib/db/index.js';
 import { invalidate, queryHistory, queryQueue, remove, swampIdConstraint, type HTCondorContext } from '../../../lib/htcondor/index.js';
 import { condorContext } from '../helpers/condor-env.js';
 import { dbOptions } from '../helpers/db-env.js';
-import { seedAssessmentRun } from '../helpers/db-seed.js';
 import { installedTree, linkProgram, type Tree } from '../assessment/helpers.js';
-import { CollectorWatch, PROJECTS_DIR, adOf, scratchDir, waitFor } from './helpers.js';
+import { CollectorWatch, PROJECTS_DIR, adOf, seedMachineRun, waitFor } from './helpers.js';
 import { allowEntryPrograms, extendSharedUdfConf } from '../helpers/udf-conf.js';
 
 jest.setTimeout(420_000);
@@ -54,20 +53,10 @@ afterAll(async () => {
 
 /** Seeds a run whose tool tells the local machine `machineConf`; returns its id. */
 async function seedRun(machineConf: string): Promise<{ id: string; project: string }> {
-  const base = await scratchDir('swamp-e2e-store-');
-  dirs.push(base);
-  const pkg = join(base, 'snappy-c-1.0.tar.gz');
-  await writeFile(pkg, 'package archive\n');
-  const inFiles = join(base, 'gcc-warn-0.9', 'noarch', 'in-files');
-  await mkdir(inFiles, { recursive: true });
-  await writeFile(join(inFiles, 'machine.conf'), machineConf);
-  await chmod(pkg, 0o644);
-  const run = await seedAssessmentRun(db, { toolName: 'gcc-warn', packageName: 'snappy-c', launchFlag: 1, launchCounter: 1 });
-  await db.execute('UPDATE package_store.package_version SET package_path = ? WHERE package_version_uuid = ?', [pkg, run.packageVersionUuid]);
-  await db.execute('UPDATE tool_shed.tool_version SET tool_path = ? WHERE tool_version_uuid = ?', [join(base, 'gcc-warn-0.9.tar.gz'), run.toolVersionUuid]);
-  ids.push(run.executionRecordUuid);
-  dirs.push(join(PROJECTS_DIR, run.projectUuid));
-  return { id: run.executionRecordUuid, project: run.projectUuid };
+  const r = await seedMachineRun(db, machineConf, dirs, 'swamp-e2e-store-');
+  ids.push(r.id);
+  dirs.push(join(PROJECTS_DIR, r.project));
+  return r;
 }
 
 async function launch(id: string): Promise<number> {

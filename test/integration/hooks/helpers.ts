@@ -9,6 +9,8 @@ import * as tar from 'tar';
 import { formatBog } from '../../../lib/bog/index.js';
 import { isExactly, queryAds, type HTCondorContext } from '../../../lib/htcondor/index.js';
 import { run, type RunResult } from '../../../lib/proc/run.js';
+import type { Db } from '../../../lib/db/index.js';
+import { seedAssessmentRun } from '../helpers/db-seed.js';
 
 export const ROOT = process.cwd();
 /** The installed layout (make install DESTDIR=.local/inst PREFIX=/opt/swamp). */
@@ -37,6 +39,26 @@ export async function scratchDir(prefix: string): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), prefix));
   await chmod(d, 0o777);
   return d;
+}
+
+/**
+ * Seeds a run of the local tool `gcc-warn` on a `snappy-c` package whose tool in-files carry the
+ * simulated machine's settings (`machineConf`, lib/machine/assessment-machine.ts); the package and
+ * tool store goes into a scratch dir pushed to `dirs`.
+ */
+export async function seedMachineRun(db: Db, machineConf: string, dirs: string[], prefix = 'swamp-run-store-'): Promise<{ id: string; project: string }> {
+  const base = await scratchDir(prefix);
+  dirs.push(base);
+  const pkg = join(base, 'snappy-c-1.0.tar.gz');
+  await writeFile(pkg, 'package archive\n');
+  const inFiles = join(base, 'gcc-warn-0.9', 'noarch', 'in-files');
+  await mkdir(inFiles, { recursive: true });
+  await writeFile(join(inFiles, 'machine.conf'), machineConf);
+  await chmod(pkg, 0o644);
+  const r = await seedAssessmentRun(db, { toolName: 'gcc-warn', packageName: 'snappy-c', launchFlag: 1, launchCounter: 1 });
+  await db.execute('UPDATE package_store.package_version SET package_path = ? WHERE package_version_uuid = ?', [pkg, r.packageVersionUuid]);
+  await db.execute('UPDATE tool_shed.tool_version SET tool_path = ? WHERE tool_version_uuid = ?', [join(base, 'gcc-warn-0.9.tar.gz'), r.toolVersionUuid]);
+  return { id: r.executionRecordUuid, project: r.projectUuid };
 }
 
 export async function writeBundle(scratch: string, id: string, bog: Record<string, string>): Promise<void> {
