@@ -14,6 +14,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toSwampError } from '../errors/index.js';
 import { nullLogger, type Logger } from '../log/index.js';
+import { collectGarbage } from '../proc/gc.js';
 import { lockHeld, tryLockFile } from '../submission/lock.js';
 import { listQueue, listRequests, removeRequest } from '../submission/queue.js';
 import { isSwampOn } from './gate.js';
@@ -43,6 +44,15 @@ export const BATCH_INTERVAL_MS = 1000;
  * both judge it so). Between two batches, never inside one.
  */
 export const LOCK_TERM_MS = 5 * 60_000;
+
+/**
+ * V8 limits of the detached submitter (its NODE_OPTIONS, which the single executable honours): a
+ * small young generation and a bounded old space keep its memory at what one batch needs however
+ * long the backlog. Measured over six batches of 500 runs: RSS 150 -> 216 MB without them (all
+ * reclaimable: 14 MB live after each batch), flat at ~110 MB with 64 MB / 4 MB, at the same speed.
+ * The old space is given twice that room: a batch of runs with large BOGs must never run out.
+ */
+export const SUBMITTER_NODE_OPTIONS = '--max-old-space-size=128 --max-semi-space-size=4';
 
 export function submitterLockPath(runDir: string): string {
   return join(runDir, SUBMITTER_LOCK);
@@ -107,6 +117,10 @@ async function launchRequests(deps: LaunchDeps, onResult: (r: BatchResult[number
       onResult(r);
     }
     n += results.length;
+    // a long backlog costs what one batch costs (lib/proc/gc.ts)
+    collectGarbage();
+    const mem = process.memoryUsage();
+    log.debug('batch done', { runs: results.length, rssMb: Math.round(mem.rss / 2 ** 20), heapUsedMb: Math.round(mem.heapUsed / 2 ** 20), heapTotalMb: Math.round(mem.heapTotal / 2 ** 20), externalMb: Math.round(mem.external / 2 ** 20) });
     if (once && ids.length < BATCH_MAX) return n;
   }
 }

@@ -111,6 +111,9 @@ export async function main(argv: readonly string[], calledAs?: string): Promise<
     if (o.detached !== false) {
       const role = await detachOrContinue({
         logDir: config.logDir,
+        // the batch submitter's V8 limits (submitter.ts SUBMITTER_NODE_OPTIONS); nothing else of the
+        // caller's environment changes
+        ...(perRun ? {} : { env: { ...process.env, NODE_OPTIONS: (await import('../assessment/submitter.js')).SUBMITTER_NODE_OPTIONS } }),
         // The worker gets the resolved config path: it may start under another argv[0]. Under the
         // database's name it runs under that name again and finds the installed config by itself.
         args: fromDb ? [id] : ['--runid', id, '--config', configPath, ...(o.debug ? ['--debug'] : [])],
