@@ -28,14 +28,23 @@ afterAll(() => {
 test('the binary, every program name and the legacy names are installed', () => {
   const bin = join(dest, PREFIX, 'bin');
   expect(statSync(join(bin, 'swamp')).mode & 0o777).toBe(0o755);
-  const config = JSON.parse(readFileSync(join(ROOT, 'pkg.config.json'), 'utf8')) as { programs: string[]; simulators: string[] };
-  for (const p of config.programs) if (!config.simulators.includes(p)) expect(readlinkSync(join(bin, p))).toBe('swamp');
+  const config = JSON.parse(readFileSync(join(ROOT, 'pkg.config.json'), 'utf8')) as { programs: string[]; simulators: string[]; nativeEntries: string[] };
+  // the native entries (entry/) are programs of their own; every other name links to swamp
+  expect(config.nativeEntries).toEqual(['execute_execution_record']);
+  for (const p of config.programs) {
+    if (config.simulators.includes(p)) continue;
+    if (config.nativeEntries.includes(p)) {
+      expect(lstatSync(join(bin, p)).isFile()).toBe(true);
+      expect(statSync(join(bin, p)).mode & 0o777).toBe(0o755);
+      expect(readFileSync(join(bin, p)).subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+    } else expect(readlinkSync(join(bin, p))).toBe('swamp');
+  }
   // the local platform's simulated machines only with WITH_SIMULATOR=1
   expect(config.simulators).toEqual(['swamp-assessment-machine', 'swamp-viewer-machine']);
   for (const p of config.simulators) expect(existsSync(join(bin, p))).toBe(false);
-  for (const p of ['execute_execution_record', 'launch_viewer', 'kill_run']) {
-    expect(readlinkSync(join(dest, 'usr/local/bin', p))).toBe(`${PREFIX}/bin/swamp`);
-  }
+  // the legacy names link to the program of that name: the native entry, or swamp
+  expect(readlinkSync(join(dest, 'usr/local/bin', 'execute_execution_record'))).toBe(`${PREFIX}/bin/execute_execution_record`);
+  for (const p of ['launch_viewer', 'kill_run']) expect(readlinkSync(join(dest, 'usr/local/bin', p))).toBe(`${PREFIX}/bin/swamp`);
 });
 
 test('make install WITH_SIMULATOR=1 adds the simulated machines, which say what they are', () => {
