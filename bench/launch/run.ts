@@ -24,7 +24,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { connect, type Db } from '../../lib/db/index.js';
-import { anyOf, invalidate, queryQueue, remove, swampIdConstraint, type HTCondorContext } from '../../lib/htcondor/index.js';
+import { anyOf, invalidate, queryQueue, remove, swampIdConstraint, swampIdsConstraint, type HTCondorContext } from '../../lib/htcondor/index.js';
 import { dbOptions } from '../../test/integration/helpers/db-env.js';
 import { seedAssessmentRun } from '../../test/integration/helpers/db-seed.js';
 import { allowEntryPrograms, extendSharedUdfConf } from '../../test/integration/helpers/udf-conf.js';
@@ -183,6 +183,7 @@ function chunks<T>(xs: readonly T[], n: number): T[][] {
 async function oneJobEach(ids: readonly string[]): Promise<boolean> {
   const per = new Map<string, number>();
   for (const c of chunks(ids, 200)) {
+    // spelled out per id, independent of the launcher's own swampIdsConstraint
     const ads = await queryQueue(CTX, { constraint: anyOf(...c.map((id) => `(${swampIdConstraint(id)})`)), attributes: ['SWAMP_arun_execrunuid'] });
     for (const ad of ads) per.set(String(ad.SWAMP_arun_execrunuid), (per.get(String(ad.SWAMP_arun_execrunuid)) ?? 0) + 1);
   }
@@ -191,7 +192,7 @@ async function oneJobEach(ids: readonly string[]): Promise<boolean> {
 
 async function cleanup(db: Db, ids: readonly string[]): Promise<void> {
   for (const c of chunks(ids, 200)) {
-    await remove(CTX, { constraint: anyOf(...c.map((id) => `(${swampIdConstraint(id)})`)) }, { reason: 'launch benchmark' }).catch(() => undefined);
+    await remove(CTX, { constraint: swampIdsConstraint(c) }, { reason: 'launch benchmark' }).catch(() => undefined);
     await invalidate(CTX, { names: c }).catch(() => undefined);
     await db.execute(`DELETE FROM assessment.execution_record WHERE execution_record_uuid IN (${c.map(() => '?').join(',')})`, c);
   }

@@ -32,12 +32,10 @@ import { tryLock, type RunLock } from '../submission/lock.js';
 import { completeLaunch, markCluster, prepareJobDir, readQueuedBog, readState, writeQueuedBog, writeState, type LaunchState } from '../submission/queue.js';
 import { submitFileName } from '../submission/sections.js';
 import { batchDescription, groupBatch, withoutQueue, type BatchRun } from '../submission/batch.js';
-import { assessmentSubmitFile } from './submit.js';
-import { platformTemplate } from '../submission/template-file.js';
-import type { ImageCandidates, PlatformType } from '../submission/platform.js';
+import type { ImageCandidates } from '../submission/platform.js';
 import { readImageCandidates } from '../submission/images.js';
 import { mayReplaceStatus } from '../outbox/rules.js';
-import { computeRunBog, crashCheckpoint, Launcher, swampOff, type CrashPoint, type LaunchDeps, type LaunchResult } from './launch.js';
+import { computeRunBog, crashCheckpoint, Launcher, runSubmitText, swampOff, type CrashPoint, type LaunchDeps, type LaunchResult } from './launch.js';
 
 export type BatchResult = Array<{ id: string } & LaunchResult>;
 
@@ -317,25 +315,9 @@ class Batch {
     for (const r of runs) {
       const bog = r.bog as Bog;
       const jobDir = r.jobDir as string;
-      const platformType = (bog.platform_type ?? 'VM') as PlatformType;
       try {
-        r.text = assessmentSubmitFile({
-          execrunid: r.id,
-          platformType,
-          platformImage: bog.platform_image ?? '',
-          userid: bog.userid ?? '',
-          projectid: bog.projectid ?? '',
-          toolName: bog.toolname,
-          jobDir,
-          owner: s.owner,
-          binDir: s.binDir,
-          maxRetries: s.maxRetries,
-          swampInABox: s.swampInABox,
-          bridgeInterface: s.bridgeInterface,
-          // a site's <etc>/vmu_htcondor_submit or docker_htcondor_submit; a bad one is refused here
-          template: platformTemplate(platformType, s.etcDir, s.swampInABox),
-          configPath: s.configPath,
-        });
+        const { text, platformType } = runSubmitText(r.id, bog, jobDir, s);
+        r.text = text;
         await prepareJobDir(runDir, jobDir, r.id, bog, r.text, platformType === 'VM', synced);
         prepared.push(r);
       } catch (e) {

@@ -122,6 +122,29 @@ export async function computeRunBog(id: string, deps: LaunchDeps, row?: ViewRow,
   });
 }
 
+/** The run's submit file from its BOG and the launch settings (the per-run and the batch launch alike). */
+export function runSubmitText(id: string, bog: Bog, jobDir: string, s: LaunchSettings): { text: string; platformType: PlatformType } {
+  const platformType = (bog.platform_type ?? 'VM') as PlatformType;
+  const text = assessmentSubmitFile({
+    execrunid: id,
+    platformType,
+    platformImage: bog.platform_image ?? '',
+    userid: bog.userid ?? '',
+    projectid: bog.projectid ?? '',
+    toolName: bog.toolname,
+    jobDir,
+    owner: s.owner,
+    binDir: s.binDir,
+    maxRetries: s.maxRetries,
+    swampInABox: s.swampInABox,
+    bridgeInterface: s.bridgeInterface,
+    // a site's <etc>/vmu_htcondor_submit or docker_htcondor_submit; a bad one is refused here
+    template: platformTemplate(platformType, s.etcDir, s.swampInABox),
+    configPath: s.configPath,
+  });
+  return { text, platformType };
+}
+
 export class Launcher {
   readonly id: string;
   readonly d: LaunchDeps;
@@ -278,26 +301,9 @@ export class Launcher {
 
     // 4. Job dir.
     await this.ad(AssessmentStatus.CreatingJob);
-    const platformType = (bog.platform_type ?? 'VM') as PlatformType;
     let prepared;
     try {
-      const text = assessmentSubmitFile({
-        execrunid: id,
-        platformType,
-        platformImage: bog.platform_image ?? '',
-        userid: bog.userid ?? '',
-        projectid: bog.projectid ?? '',
-        toolName: bog.toolname,
-        jobDir,
-        owner: this.s.owner,
-        binDir: this.s.binDir,
-        maxRetries: this.s.maxRetries,
-        swampInABox: this.s.swampInABox,
-        bridgeInterface: this.s.bridgeInterface,
-        // a site's <etc>/vmu_htcondor_submit or docker_htcondor_submit; a bad one is refused here
-        template: platformTemplate(platformType, this.s.etcDir, this.s.swampInABox),
-        configPath: this.s.configPath,
-      });
+      const { text, platformType } = runSubmitText(id, bog, jobDir, this.s);
       prepared = await prepareJobDir(runDir, jobDir, id, bog, text, platformType === 'VM');
     } catch (e) {
       const err = toSwampError(e);

@@ -9,7 +9,7 @@
 import { jest } from '@jest/globals';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { anyOf, invalidate, queryHistory, queryQueue, remove, swampIdConstraint, SWAMP_ID_ATTRS, type HTCondorContext } from '../../../lib/htcondor/index.js';
+import { anyOf, invalidate, queryHistory, queryQueue, remove, swampIdConstraint, swampIdsConstraint, SWAMP_ID_ATTRS, type HTCondorContext } from '../../../lib/htcondor/index.js';
 import { isTerminalStatus } from '../../../lib/outbox/rules.js';
 import { connect } from '../../../lib/db/index.js';
 import { condorContext } from '../helpers/condor-env.js';
@@ -37,7 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (let i = 0; i < ids.length; i += 200) {
     const chunk = ids.slice(i, i + 200);
-    await remove(condor, { constraint: anyOf(...chunk.map((id) => `(${swampIdConstraint(id)})`)) }).catch(() => undefined);
+    await remove(condor, { constraint: swampIdsConstraint(chunk) }).catch(() => undefined);
     await invalidate(condor, { names: chunk }).catch(() => undefined);
   }
   await db.drop();
@@ -50,6 +50,7 @@ async function jobsPerRun(): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>(ids.map((id) => [id, []]));
   for (let i = 0; i < ids.length; i += 200) {
     const chunk = ids.slice(i, i + 200);
+    // spelled out per id, not the launcher's own swampIdsConstraint: the check stays independent of the code it checks
     const constraint = anyOf(...chunk.map((id) => `(${swampIdConstraint(id)})`));
     const attributes = ['ClusterId', 'ProcId', ...SWAMP_ID_ATTRS];
     const seen = new Set<string>();
