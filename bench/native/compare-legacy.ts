@@ -11,7 +11,7 @@ import { convertScarfFile } from '../../lib/native/scarf-file.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const OUT = path.join(ROOT, 'bench/out/compare');
-const FIX = process.env.SWAMP_SCARF_FIXTURES ?? path.resolve(ROOT, '../shared/fixtures/scarf');
+const FIX = process.env.SWAMP_SCARF_FIXTURES ?? path.resolve(ROOT, 'test/fixtures/scarf');
 const LEGACY = path.join(ROOT, 'bench/out/legacy-c/vmu_Scarf_CParsing');
 const META = path.join(FIX, 'gcc_SCARFmetaData');
 

@@ -17,7 +17,7 @@ import { generateScarf } from './gen.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const OUT = path.join(ROOT, 'bench/out');
-const FIX = process.env.SWAMP_SCARF_FIXTURES ?? path.resolve(ROOT, '../shared/fixtures/scarf');
+const FIX = process.env.SWAMP_SCARF_FIXTURES ?? path.resolve(ROOT, 'test/fixtures/scarf');
 const FIXTURE = path.join(FIX, 'gcc_parsed_results.xml');
 const META = path.join(FIX, 'gcc_SCARFmetaData');
 const TOOLLIST = path.join(FIX, 'Scarf_ToolList.json');

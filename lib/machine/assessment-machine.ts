@@ -23,7 +23,7 @@
  *   tool         tool name in the outputs                    (default gcc-warn)
  *
  * The embedded SCARF result (assets/gcc-scarf.ts) keeps the program free of any run-time read of
- * ../shared; a launcher that wants another result copies it into in/ and sets scarf_file.
+ * a fixture file; a launcher that wants another result copies it into in/ and sets scarf_file.
  */
 import { rm, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

@@ -4,7 +4,7 @@
  * On this test platform vm and docker universe jobs cannot run, so a vanilla-universe job runs one of
  * our programs in the job's scratch directory, and that program plays the machine: it writes the same
  * event words, IP file and out/ files as a real VM (serial ports) or container (files under
- * $_CONDOR_SCRATCH_DIR/out) would. Nothing here talks to HTCondor, the DB or ../shared.
+ * $_CONDOR_SCRATCH_DIR/out) would. Nothing here talks to HTCondor, the DB or the test fixtures.
  */
 import { appendFile, chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

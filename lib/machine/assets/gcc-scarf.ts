@@ -1,6 +1,6 @@
 /**
- * The SCARF result of a real gcc assessment (../shared/fixtures/scarf/gcc_parsed_results.xml, Apache-2.0,
- * from the SWAMP project), embedded as gzip+base64 so the local assessment machine never reads ../shared at
+ * The SCARF result of a real gcc assessment (test/fixtures/scarf/gcc_parsed_results.xml, Apache-2.0,
+ * from the SWAMP project), embedded as gzip+base64 so the local assessment machine never reads a fixture at
  * run time and the bundle carries ~9 KB instead of 174 KB.
  * Generated, do not edit: regenerate with the command in docs/monitor.md ("SCARF asset");
  * test/unit/machine/scarf-asset.test.ts checks it still equals the fixture.

@@ -7,8 +7,8 @@ import { runMonitor } from '../../../lib/monitor/run.js';
 import { defaultMonitorConfig } from '../../../lib/monitor/state.js';
 import type { AdValue } from '../../../lib/monitor/types.js';
 
-// Tests may read ../shared (the program never does): the fixture the embedded asset was made from.
-const SHARED_SCARF = join(process.cwd(), '..', 'shared', 'fixtures', 'scarf', 'gcc_parsed_results.xml');
+// the fixture the embedded asset was made from (test/fixtures/scarf; the program never reads it)
+const SHARED_SCARF = join(process.cwd(), 'test', 'fixtures', 'scarf', 'gcc_parsed_results.xml');
 
 let dir: string;
 beforeEach(async () => {

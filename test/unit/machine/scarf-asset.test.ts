@@ -5,8 +5,8 @@ import { embeddedScarf } from '../../../lib/machine/assessment-machine.js';
 import { countWeaknesses } from '../../../lib/machine/assessment-outputs.js';
 import { GCC_SCARF_BYTES, GCC_SCARF_SHA256 } from '../../../lib/machine/assets/gcc-scarf.js';
 
-// Tests may read ../shared (the program never does): the fixture the embedded asset was made from.
-const SHARED_SCARF = join(process.cwd(), '..', 'shared', 'fixtures', 'scarf', 'gcc_parsed_results.xml');
+// the fixture the embedded asset was made from (test/fixtures/scarf; the program never reads it)
+const SHARED_SCARF = join(process.cwd(), 'test', 'fixtures', 'scarf', 'gcc_parsed_results.xml');
 
 test('the embedded SCARF file is the shared gcc fixture, byte for byte', async () => {
   const scarf = embeddedScarf();

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { crc32 } from 'node:zlib';
 
 /** The shared SCARF fixtures beside the checkout, or where $SWAMP_SCARF_FIXTURES says (a worktree elsewhere). */
-export const FIXTURES = process.env.SWAMP_SCARF_FIXTURES ?? path.resolve(process.cwd(), '../shared/fixtures/scarf');
+export const FIXTURES = process.env.SWAMP_SCARF_FIXTURES ?? path.resolve(process.cwd(), 'test/fixtures/scarf');
 
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'native-test-'));
